@@ -1,0 +1,121 @@
+"""The errors matcher raises on purpose, each with a stable code and HTTP status.
+
+::
+
+    MatcherError
+    ├── InvalidProfileError        invalid_profile          422
+    ├── DataSchemaError            data_schema              422
+    ├── ReferenceDataError         reference_invalid        500
+    ├── UnknownProjectTypeError    project_type_not_found   404
+    ├── UnknownModelVersionError   model_version_not_found  404
+    ├── NoActiveModelError         no_active_model          503
+    ├── CatalogueMismatchError     catalogue_mismatch       503
+    ├── IncompatibleModelError     model_incompatible       503
+    ├── PromotionRefusedError      promotion_refused        409
+    ├── TrainingDataError          training_data            422
+    └── NotFoundError              not_found                404
+
+The API maps every one of them through a single handler; the CLI turns them into
+exit code 2 with the message.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+
+class MatcherError(Exception):
+    """Base of every error the matcher raises on purpose.
+
+    Parameters
+    ----------
+    message : str
+        A sentence for the person who reads it (counsellor, analyst, operator).
+    details : dict, optional
+        Structured extras, e.g. ``{"field": "profile.region_id"}``.
+    """
+
+    code: str = "matcher_error"
+    http_status: HTTPStatus = HTTPStatus.INTERNAL_SERVER_ERROR
+
+    def __init__(self, message: str, *, details: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: dict[str, object] = dict(details or {})
+
+
+class InvalidProfileError(MatcherError):
+    """A beneficiary profile breaks a contract rule (section 2)."""
+
+    code = "invalid_profile"
+    http_status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class DataSchemaError(MatcherError):
+    """A file cannot be read, or lacks a required column."""
+
+    code = "data_schema"
+    http_status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class ReferenceDataError(MatcherError):
+    """The reference catalogue is inconsistent or unreadable."""
+
+    code = "reference_invalid"
+    http_status = HTTPStatus.INTERNAL_SERVER_ERROR
+
+
+class UnknownProjectTypeError(MatcherError):
+    """A request names a project type that is not in the catalogue."""
+
+    code = "project_type_not_found"
+    http_status = HTTPStatus.NOT_FOUND
+
+
+class UnknownModelVersionError(MatcherError):
+    """A model version is not in the registry."""
+
+    code = "model_version_not_found"
+    http_status = HTTPStatus.NOT_FOUND
+
+
+class NoActiveModelError(MatcherError):
+    """The registry is empty or has no active version."""
+
+    code = "no_active_model"
+    http_status = HTTPStatus.SERVICE_UNAVAILABLE
+
+
+class CatalogueMismatchError(MatcherError):
+    """The model was trained on another reference catalogue."""
+
+    code = "catalogue_mismatch"
+    http_status = HTTPStatus.SERVICE_UNAVAILABLE
+
+
+class IncompatibleModelError(MatcherError):
+    """The artefact was built by other library versions or is corrupt."""
+
+    code = "model_incompatible"
+    http_status = HTTPStatus.SERVICE_UNAVAILABLE
+
+
+class PromotionRefusedError(MatcherError):
+    """The promotion gate refused to activate a clearly worse version."""
+
+    code = "promotion_refused"
+    http_status = HTTPStatus.CONFLICT
+
+
+class TrainingDataError(MatcherError):
+    """A history file cannot support training (too few rows, one class only)."""
+
+    code = "training_data"
+    http_status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class NotFoundError(MatcherError):
+    """A stored record (diagnosis, job) does not exist."""
+
+    code = "not_found"
+    http_status = HTTPStatus.NOT_FOUND

@@ -1,0 +1,32 @@
+"""Runtime configuration, read only by entry points (app factory, CLI)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration from ``MATCHER_*`` environment variables (and an optional .env).
+
+    Relative paths resolve against the current working directory.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MATCHER_", env_file=".env", extra="ignore")
+
+    registry: Path = Path("models")
+    reference: Path = Path("data_samples/reference")
+    database_url: str = "sqlite:///./matcher.db"
+    default_top_k: int = Field(default=5, ge=1, le=50)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    store_runs: bool = True
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings (entry points only)."""
+    return Settings()

@@ -1,0 +1,272 @@
+"""Read and write the contract's tabular files (CSV or Parquet, by extension).
+
+Every cell is read as text so that validation, not the reader, decides what a
+malformed value is; nothing is coerced silently. Lists are ``a;b;c`` and
+experience is ``trade_id:years`` items, in CSV cells and in Parquet string
+columns alike (Parquet list columns are accepted and joined).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from matcher.errors import DataSchemaError
+
+SUPPORTED_SUFFIXES = (".csv", ".parquet")
+LIST_SEPARATOR = ";"
+EXPERIENCE_SEPARATOR = ":"
+
+
+def _suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise DataSchemaError(
+            f"{path}: unsupported file type {suffix or '(none)'!r}; expected .csv or .parquet",
+            details={"path": str(path)},
+        )
+    return suffix
+
+
+def _cell_to_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and np.isnan(value):
+        return ""
+    if isinstance(value, list | tuple | np.ndarray):
+        return LIST_SEPARATOR.join(_cell_to_text(v) for v in value)
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value) if not value.is_integer() else str(int(value))
+    if isinstance(value, pd.Timestamp):
+        return str(value.strftime("%Y-%m-%d"))
+    return str(value)
+
+
+def _as_text_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = {
+        str(col): pd.Series(
+            [_cell_to_text(v) for v in frame[col].tolist()], dtype="str", index=frame.index
+        )
+        if frame[col].dtype != "str"
+        else frame[col].fillna("")
+        for col in frame.columns
+    }
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _read_csv(path: Path, **kwargs: object) -> pd.DataFrame:
+    try:
+        return pd.read_csv(
+            path,
+            dtype="str",
+            keep_default_na=False,
+            na_filter=False,
+            encoding="utf-8",
+            skipinitialspace=False,
+            **kwargs,
+        )
+    except UnicodeDecodeError:
+        # Mixed encodings happen in exports from old spreadsheets: Latin-1 can
+        # decode any byte, so no row is lost; odd characters surface in validation.
+        return pd.read_csv(
+            path,
+            dtype="str",
+            keep_default_na=False,
+            na_filter=False,
+            encoding="latin-1",
+            **kwargs,
+        )
+
+
+def read_table(path: Path | str) -> pd.DataFrame:
+    """Read a whole CSV or Parquet file as a frame of text cells.
+
+    Parameters
+    ----------
+    path : Path or str
+        A ``.csv`` or ``.parquet`` file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One ``str`` column per file column, empty cells as ``""``.
+
+    Raises
+    ------
+    DataSchemaError
+        If the file is missing, empty, or cannot be parsed.
+    """
+    path = Path(path)
+    suffix = _suffix(path)
+    if not path.is_file():
+        raise DataSchemaError(f"{path}: no such file", details={"path": str(path)})
+    try:
+        frame = _read_csv(path) if suffix == ".csv" else _as_text_frame(pd.read_parquet(path))
+    except pd.errors.EmptyDataError:
+        raise DataSchemaError(
+            f"{path}: the file is empty (no header row)", details={"path": str(path)}
+        ) from None
+    except (pd.errors.ParserError, OSError, ValueError) as exc:
+        raise DataSchemaError(
+            f"{path}: cannot be read: {exc}", details={"path": str(path)}
+        ) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame.reset_index(drop=True)
+
+
+def iter_table(path: Path | str, *, chunk_rows: int = 50_000) -> Iterator[pd.DataFrame]:
+    """Read a CSV or Parquet file in chunks of text cells (constant memory).
+
+    Each chunk keeps a ``RangeIndex`` continuing from the previous chunk, so
+    ``index + 2`` is the CSV line number and ``index + 1`` the data row number.
+    """
+    path = Path(path)
+    suffix = _suffix(path)
+    if not path.is_file():
+        raise DataSchemaError(f"{path}: no such file", details={"path": str(path)})
+    start = 0
+    try:
+        if suffix == ".csv":
+            try:
+                reader = pd.read_csv(
+                    path,
+                    dtype="str",
+                    keep_default_na=False,
+                    na_filter=False,
+                    encoding="utf-8",
+                    chunksize=chunk_rows,
+                )
+                chunks: Iterable[pd.DataFrame] = reader
+                first = next(iter(reader), None)
+            except UnicodeDecodeError:
+                first = None
+                chunks = ()
+                frame = _read_csv(path)
+                for lo in range(0, len(frame), chunk_rows):
+                    yield _renumber(frame.iloc[lo : lo + chunk_rows], lo)
+                return
+            if first is None:
+                return
+            yield _renumber(first, start)
+            start += len(first)
+            for chunk in chunks:
+                yield _renumber(chunk, start)
+                start += len(chunk)
+        else:
+            parquet = pq.ParquetFile(path)
+            for batch in parquet.iter_batches(batch_size=chunk_rows):
+                chunk = _as_text_frame(batch.to_pandas())
+                yield _renumber(chunk, start)
+                start += len(chunk)
+    except pd.errors.EmptyDataError:
+        raise DataSchemaError(
+            f"{path}: the file is empty (no header row)", details={"path": str(path)}
+        ) from None
+    except UnicodeDecodeError:
+        raise DataSchemaError(
+            f"{path}: mixed text encodings; save the file as UTF-8",
+            details={"path": str(path)},
+        ) from None
+    except (pd.errors.ParserError, OSError, ValueError) as exc:
+        raise DataSchemaError(
+            f"{path}: cannot be read: {exc}", details={"path": str(path)}
+        ) from exc
+
+
+def _renumber(chunk: pd.DataFrame, start: int) -> pd.DataFrame:
+    out = chunk.copy()
+    out.columns = [str(c).strip() for c in out.columns]
+    out.index = pd.RangeIndex(start, start + len(out))
+    return out
+
+
+def read_header(path: Path | str) -> list[str]:
+    """Return the column names of a CSV or Parquet file without reading its rows."""
+    path = Path(path)
+    suffix = _suffix(path)
+    if not path.is_file():
+        raise DataSchemaError(f"{path}: no such file", details={"path": str(path)})
+    if suffix == ".parquet":
+        try:
+            return [str(c).strip() for c in pq.read_schema(path).names]
+        except (OSError, ValueError) as exc:
+            raise DataSchemaError(f"{path}: cannot be read: {exc}") from exc
+    try:
+        head = _read_csv(path, nrows=0)
+    except pd.errors.EmptyDataError:
+        raise DataSchemaError(f"{path}: the file is empty (no header row)") from None
+    return [str(c).strip() for c in head.columns]
+
+
+def write_table(frame: pd.DataFrame, path: Path | str) -> None:
+    """Write ``frame`` to CSV or Parquet atomically (temporary file, then rename).
+
+    An interrupted write never leaves a partial file under the final name.
+    """
+    path = Path(path)
+    suffix = _suffix(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        if suffix == ".csv":
+            frame.to_csv(tmp, index=False, encoding="utf-8")
+        else:
+            frame.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def split_list(cell: str) -> list[str]:
+    """Split an ``a;b;c`` cell into its items (empty cell: empty list)."""
+    return [item.strip() for item in cell.split(LIST_SEPARATOR) if item.strip()]
+
+
+def join_list(items: Sequence[str]) -> str:
+    """Join items into an ``a;b;c`` cell."""
+    return LIST_SEPARATOR.join(items)
+
+
+def format_years(years: float) -> str:
+    """Write years without a trailing ``.0`` (``3``, ``2.5``)."""
+    return str(int(years)) if float(years).is_integer() else repr(float(years))
+
+
+def parse_experience(cell: str) -> list[tuple[str, float]]:
+    """Parse ``trade_a:3;trade_b:1.5`` into ``[("trade_a", 3.0), ("trade_b", 1.5)]``.
+
+    Raises
+    ------
+    ValueError
+        If an item is not ``trade_id:years`` with finite years >= 0.
+    """
+    out: list[tuple[str, float]] = []
+    for item in split_list(cell):
+        trade, sep, years_text = item.partition(EXPERIENCE_SEPARATOR)
+        if not sep or not trade.strip():
+            raise ValueError(f"experience item {item!r} is not trade_id:years")
+        try:
+            years = float(years_text)
+        except ValueError:
+            raise ValueError(f"experience item {item!r}: years is not a number") from None
+        if not np.isfinite(years) or years < 0:
+            raise ValueError(f"experience item {item!r}: years must be >= 0")
+        out.append((trade.strip(), years))
+    return out
+
+
+def join_experience(items: Iterable[tuple[str, float]]) -> str:
+    """Write experience items as ``trade_id:years;...``."""
+    return LIST_SEPARATOR.join(
+        f"{trade}{EXPERIENCE_SEPARATOR}{format_years(years)}" for trade, years in items
+    )
