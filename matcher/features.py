@@ -361,3 +361,13 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
         """Names of the output columns."""
         check_is_fitted(self)
         return np.asarray(self.feature_names_out_, dtype=object)
+
+
+def scale_block(X: NDArray[np.float64], factor: float = 1.0) -> NDArray[np.float64]:
+    """Multiply a block of encoded columns by ``factor``.
+
+    Used after one-hot encoding so that an L2-penalised model shrinks the
+    per-category effects (project type, region x sector) harder than the shared
+    pair features: each category is estimated from few funded projects.
+    """
+    return np.asarray(X, dtype=np.float64) * factor

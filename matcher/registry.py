@@ -251,7 +251,7 @@ class Registry:
             }
             (staging / MANIFEST).write_text(json.dumps(full, indent=2, default=str), "utf-8")
             (staging / METRICS).write_text(
-                json.dumps(metrics or {}, indent=2, default=str), "utf-8"
+                json.dumps({**(metrics or {}), "version": version}, indent=2, default=str), "utf-8"
             )
             if write_extras is not None:
                 write_extras(staging)

@@ -222,9 +222,17 @@ def write_table(frame: pd.DataFrame, path: Path | str) -> None:
             frame.to_csv(tmp, index=False, encoding="utf-8")
         else:
             frame.to_parquet(tmp, index=False)
+        os.chmod(tmp, 0o666 & ~umask_value())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def umask_value() -> int:
+    """The process umask (read without changing it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def split_list(cell: str) -> list[str]:

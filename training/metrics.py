@@ -8,6 +8,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
+from scipy.stats import rankdata
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
 
@@ -27,6 +28,18 @@ def roc_auc(y_true: ArrayLike, y_score: ArrayLike) -> float:
     if len(np.unique(t)) < 2:
         return float("nan")
     return float(roc_auc_score(t, s))
+
+
+def fast_roc_auc(y_true: ArrayLike, y_score: ArrayLike) -> float:
+    """ROC AUC by the Mann-Whitney rank formula (ties averaged); for bootstraps."""
+    t = np.asarray(y_true, dtype=np.float64)
+    s = np.asarray(y_score, dtype=np.float64)
+    n_pos = float(t.sum())
+    n_neg = float(len(t) - n_pos)
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = rankdata(s)
+    return float((ranks[t == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def logloss(y_true: ArrayLike, y_score: ArrayLike) -> float:

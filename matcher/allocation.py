@@ -1,0 +1,676 @@
+"""Share a budget envelope across a cohort so as to maximise expected active businesses.
+
+The problem is a multiple-choice knapsack with side constraints. Each allowed
+(beneficiary, project type) option ``i`` has a calibrated ``score`` (probability that
+the business is active at 12 months) and a ``cost_mad``. Choose at most one option per
+beneficiary so as to maximise the sum of chosen scores (the expected number of active
+businesses) subject to
+
+* the total cost staying within the envelope;
+* optionally, at most ``ceil(F x n_beneficiaries)`` people on the same project type;
+* optionally, at most ``N`` people of one locality on the same project type (locality =
+  ``commune_code``, or the ``region_id`` when the commune is unknown).
+
+The exact solver is a binary programme solved by ``scipy.optimize.milp`` (HiGHS); the
+fallback is a Lagrangian ratio greedy whose distance to the LP-relaxation bound is
+reported, so the quality of any answer is known.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from matcher.columns import (
+    BENEFICIARY_ID,
+    COMMUNE_CODE,
+    COST_MAD,
+    PROJECT_TYPE_ID,
+    REGION_ID,
+    SCORE,
+)
+from matcher.errors import DataSchemaError
+
+SECTOR_ID: Final = "sector_id"
+STATUS: Final = "status"
+REASON: Final = "reason"
+
+CANDIDATE_COLUMNS: Final[tuple[str, ...]] = (
+    BENEFICIARY_ID,
+    PROJECT_TYPE_ID,
+    SCORE,
+    COST_MAD,
+    SECTOR_ID,
+    REGION_ID,
+    COMMUNE_CODE,
+)
+"""Columns ``allocate`` requires in its ``candidates`` frame."""
+
+ASSIGNMENT_COLUMNS: Final[tuple[str, ...]] = (
+    BENEFICIARY_ID,
+    PROJECT_TYPE_ID,
+    COST_MAD,
+    SCORE,
+    STATUS,
+    REASON,
+)
+"""Columns of ``Allocation.assignments``, in order."""
+
+FUNDED: Final = "funded"
+UNFUNDED: Final = "unfunded"
+ENVELOPE_EXHAUSTED: Final = "envelope_exhausted"
+NO_ELIGIBLE_OPTION: Final = "no_eligible_option"
+CAP_REACHED: Final = "cap_reached"
+
+MIP_REL_GAP: Final = 1e-6
+"""Relative gap at which HiGHS may declare the binary programme solved."""
+
+Method = Literal["auto", "exact", "greedy"]
+IntArray = npt.NDArray[np.intp]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The naive policy: each person gets their own top-1 option while money lasts.
+
+    People are taken in order of descending top-1 score (ties: cheaper first, then
+    cohort order). A person whose top-1 option does not fit the remaining envelope, or
+    a cap, is skipped and the next person is tried; nobody is offered a second choice.
+
+    Attributes
+    ----------
+    expected_successes : float
+        Sum of the funded top-1 scores.
+    spend_mad : float
+        Money the policy spends (never above the envelope).
+    n_funded : int
+        People the policy funds.
+    """
+
+    expected_successes: float
+    spend_mad: float
+    n_funded: int
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The result of ``allocate``.
+
+    Attributes
+    ----------
+    assignments : pandas.DataFrame
+        One row per beneficiary, in cohort order, with columns ``ASSIGNMENT_COLUMNS``:
+        ``project_type_id`` is ``""`` and ``cost_mad`` and ``score`` are 0 when the
+        person is unfunded; ``status`` is ``funded`` or ``unfunded``; ``reason`` is
+        ``""``, ``envelope_exhausted`` (they had options, but none fits the money
+        left), ``cap_reached`` (an option fits the money left, but caps block every
+        such option) or ``no_eligible_option``.
+    expected_successes : float
+        Sum of the chosen scores: the expected number of businesses active at 12 months.
+    spend_mad : float
+        Sum of ``cost_mad`` over funded people; never above ``envelope_mad``.
+    envelope_mad : float
+        The envelope shared.
+    method_used : {"exact", "greedy"}
+        The solver whose answer is returned.
+    optimal : bool
+        True when the exact solver proved optimality (to a relative gap of 1e-6).
+    upper_bound : float
+        A proven upper bound on the best achievable ``expected_successes``.
+    gap : float
+        ``(upper_bound - expected_successes) / upper_bound`` (0 when the bound is 0).
+    solve_seconds : float
+        Wall-clock time of the whole call.
+    baseline : Baseline
+        The top-1 policy under the same envelope and caps.
+    gain_over_baseline : float
+        ``expected_successes - baseline.expected_successes``.
+    type_cap : int or None
+        The resolved per-type head-count cap ``ceil(F x n_beneficiaries)``.
+    max_per_type_per_commune : int or None
+        The per-locality, per-type cap.
+    """
+
+    assignments: pd.DataFrame
+    expected_successes: float
+    spend_mad: float
+    envelope_mad: float
+    method_used: Literal["exact", "greedy"]
+    optimal: bool
+    upper_bound: float
+    gap: float
+    solve_seconds: float
+    baseline: Baseline
+    gain_over_baseline: float
+    type_cap: int | None
+    max_per_type_per_commune: int | None
+
+    @property
+    def n_funded(self) -> int:
+        """Number of funded beneficiaries."""
+        return int((self.assignments[STATUS] == FUNDED).sum())
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """Options as arrays, sorted by person, then descending score, cost, type id."""
+
+    person: IntArray
+    score: FloatArray
+    cost: FloatArray
+    type_idx: IntArray
+    group_idx: IntArray
+    type_ids: list[str]
+    options: list[IntArray]
+    envelope: float
+    type_cap: int | None
+    group_cap: int | None
+
+
+class _State:
+    """A mutable, always-feasible selection (one option per person at most)."""
+
+    def __init__(self, problem: _Problem) -> None:
+        self.pb = problem
+        self.choice = np.full(len(problem.options), -1, dtype=np.intp)
+        self.type_count = np.zeros(len(problem.type_ids), dtype=np.intp)
+        self.group_count = np.zeros(int(problem.group_idx.max(initial=-1)) + 1, dtype=np.intp)
+        self.spend = 0.0
+
+    def can_switch(self, p: int, b: int) -> bool:
+        """Whether person ``p`` may move from their current choice to option ``b``."""
+        pb, a = self.pb, int(self.choice[p])
+        cost_a = pb.cost[a] if a >= 0 else 0.0
+        if self.spend - cost_a + pb.cost[b] > 1.1 * pb.envelope:
+            return False
+        same_type = a >= 0 and pb.type_idx[a] == pb.type_idx[b]
+        if (
+            pb.type_cap is not None
+            and not same_type
+            and self.type_count[pb.type_idx[b]] >= pb.type_cap
+        ):
+            return False
+        same_group = a >= 0 and pb.group_idx[a] == pb.group_idx[b]
+        return not (
+            pb.group_cap is not None
+            and not same_group
+            and self.group_count[pb.group_idx[b]] >= pb.group_cap
+        )
+        return True
+
+    def switch(self, p: int, b: int) -> None:
+        """Move person ``p`` to option ``b`` (feasibility is the caller's check)."""
+        pb, a = self.pb, int(self.choice[p])
+        if a >= 0:
+            self.spend -= pb.cost[a]
+            self.type_count[pb.type_idx[a]] -= 1
+            self.group_count[pb.group_idx[a]] -= 1
+        self.spend += pb.cost[b]
+        self.type_count[pb.type_idx[b]] += 1
+        self.group_count[pb.group_idx[b]] += 1
+        self.choice[p] = b
+
+    def value(self) -> float:
+        """Sum of chosen scores."""
+        chosen = self.choice[self.choice >= 0]
+        return math.fsum(self.pb.score[chosen])
+
+
+def allocate(
+    candidates: pd.DataFrame,
+    *,
+    envelope_mad: float,
+    all_beneficiary_ids: Sequence[str] | None = None,
+    max_share_per_type: float | None = None,
+    max_per_type_per_commune: int | None = None,
+    method: Method = "auto",
+    exact_limit: int = 2000,
+    time_limit_s: float = 60.0,
+) -> Allocation:
+    """Choose at most one project per beneficiary to maximise expected active businesses.
+
+    Parameters
+    ----------
+    candidates : pandas.DataFrame
+        One row per allowed (beneficiary, project type) option, with the columns
+        ``CANDIDATE_COLUMNS``: ``score`` in [0, 1], ``cost_mad`` > 0, ``commune_code``
+        ``""`` when unknown (the ``region_id`` is then the locality). Not modified.
+    envelope_mad : float
+        Money to share (MAD), finite and >= 0.
+    all_beneficiary_ids : sequence of str, optional
+        The whole cohort, in output order. People without candidate rows appear
+        unfunded with reason ``no_eligible_option``. Default: the candidates' ids in
+        order of first appearance.
+    max_share_per_type : float, optional
+        ``F`` in (0, 1]: at most ``ceil(F x n_beneficiaries)`` people on one type
+        (the product is rounded down first when within 1e-9 of an integer).
+    max_per_type_per_commune : int, optional
+        ``N`` >= 0: at most ``N`` people of one locality on one type.
+    method : {"auto", "exact", "greedy"}
+        ``"exact"`` always runs the binary programme; ``"auto"`` runs it when at most
+        ``exact_limit`` people have options, the greedy otherwise; ``"greedy"`` never
+        runs it. When the binary programme stops at the time limit, the better of its
+        incumbent and the greedy is returned; when it finds nothing, the greedy is.
+    exact_limit : int
+        Largest number of people with options that ``"auto"`` solves exactly.
+    time_limit_s : float
+        Time limit given to each HiGHS solve (binary programme, LP bound).
+
+    Returns
+    -------
+    Allocation
+        Assignments, objective, spend, bound, gap and the top-1 baseline.
+
+    Raises
+    ------
+    DataSchemaError
+        On a missing column, a score outside [0, 1], a cost <= 0, a duplicated
+        (beneficiary, type) row, a negative or non-finite envelope, a bad parameter,
+        or candidates naming people absent from ``all_beneficiary_ids``.
+
+    Notes
+    -----
+    Greedy (Lagrangian ratio greedy for the multiple-choice knapsack): start with
+    everyone unfunded; repeatedly apply the move -- fund a person, or upgrade them to
+    a higher-scoring option -- with the largest score gained per extra MAD among the
+    moves that fit the money left and the caps (lazy priority queue). Then spend what
+    is left: apply the feasible upgrades with the largest score gain, and fund anybody
+    whose option still fits. The same polishing is run from two other starts -- the
+    top-1 baseline, and the LP relaxation rounded (options with x > 0.5, re-added by
+    descending score while they fit) -- and the best of the three is kept, so the
+    greedy never does worse than the baseline. The LP relaxation also gives the upper
+    bound, so the greedy's distance to the optimum is known (``gap``).
+    """
+    started = time.perf_counter()
+    _check_parameters(envelope_mad, max_share_per_type, max_per_type_per_commune, method)
+    cohort, frame = _validated(candidates, all_beneficiary_ids)
+    type_cap = None
+    if max_share_per_type is not None:
+        type_cap = math.ceil(max_share_per_type * len(cohort) - 1e-9)
+    problem = _problem(frame, cohort, float(envelope_mad), type_cap, max_per_type_per_commune)
+
+    baseline_state = _baseline(problem)
+    n_with_options = sum(1 for opts in problem.options if len(opts))
+    use_exact = method == "exact" or (method == "auto" and n_with_options <= exact_limit)
+    state, method_used, optimal, bound = None, "greedy", False, math.inf
+    if use_exact:
+        x, is_optimal, dual_bound = _solve(problem, time_limit_s, integral=True)
+        if x is not None:
+            state = _rebuild(problem, np.flatnonzero(x > 0.5))
+            _fill(state)
+            method_used, optimal, bound = "exact", is_optimal, dual_bound
+    if state is None or not optimal:
+        lp_x, _, lp_bound = _solve(problem, time_limit_s, integral=False)
+        bound = min(bound, lp_bound)
+        starts = [_ratio_greedy(problem), _rebuild(problem, _chosen(baseline_state))]
+        if lp_x is not None:
+            starts.append(_rebuild(problem, np.flatnonzero(lp_x > 0.5)))
+        greedy_state = _polished_best(starts)
+        if state is None or greedy_state.value() > state.value():
+            state, method_used = greedy_state, "greedy"
+    value = state.value()
+    if not math.isfinite(bound):
+        bound = math.fsum(problem.score[opts[0]] for opts in problem.options if len(opts))
+    bound = max(bound, value)
+    baseline = _figures(baseline_state)
+    return Allocation(
+        assignments=_assignments(state, cohort),
+        expected_successes=value,
+        spend_mad=_spend(state),
+        envelope_mad=float(envelope_mad),
+        method_used="exact" if method_used == "exact" else "greedy",
+        optimal=optimal,
+        upper_bound=bound,
+        gap=(bound - value) / bound if bound > 0 else 0.0,
+        solve_seconds=time.perf_counter() - started,
+        baseline=baseline,
+        gain_over_baseline=value - baseline.expected_successes,
+        type_cap=type_cap,
+        max_per_type_per_commune=max_per_type_per_commune,
+    )
+
+
+def _check_parameters(
+    envelope_mad: float,
+    max_share_per_type: float | None,
+    max_per_type_per_commune: int | None,
+    method: str,
+) -> None:
+    try:
+        envelope = float(envelope_mad)
+    except (TypeError, ValueError):
+        raise DataSchemaError(f"envelope_mad must be a number, got {envelope_mad!r}") from None
+    if not math.isfinite(envelope) or envelope < 0:
+        raise DataSchemaError(
+            f"envelope_mad must be a finite amount >= 0 MAD, got {envelope_mad!r}"
+        )
+    if max_share_per_type is not None and not 0 < max_share_per_type <= 1:
+        raise DataSchemaError(f"max_share_per_type must be in (0, 1], got {max_share_per_type!r}")
+    if max_per_type_per_commune is not None and (
+        isinstance(max_per_type_per_commune, bool)
+        or not isinstance(max_per_type_per_commune, int | np.integer)
+        or max_per_type_per_commune < 0
+    ):
+        raise DataSchemaError(
+            f"max_per_type_per_commune must be an integer >= 0, got {max_per_type_per_commune!r}"
+        )
+    if method not in ("auto", "exact", "greedy"):
+        raise DataSchemaError(f"method must be 'auto', 'exact' or 'greedy', got {method!r}")
+
+
+def _validated(
+    candidates: pd.DataFrame, all_beneficiary_ids: Sequence[str] | None
+) -> tuple[list[str], pd.DataFrame]:
+    """Check the candidates; return the cohort and a clean copy of the needed columns."""
+    missing = [c for c in CANDIDATE_COLUMNS if c not in candidates.columns]
+    if missing:
+        raise DataSchemaError(
+            f"candidates lack required column(s): {', '.join(missing)}",
+            details={"missing": missing},
+        )
+    text = {
+        col: _text(candidates[col])
+        for col in (BENEFICIARY_ID, PROJECT_TYPE_ID, SECTOR_ID, REGION_ID, COMMUNE_CODE)
+    }
+    score = pd.to_numeric(candidates[SCORE], errors="coerce").astype(float)
+    cost = pd.to_numeric(candidates[COST_MAD], errors="coerce").astype(float)
+    frame = pd.DataFrame({**text, SCORE: score.to_numpy(), COST_MAD: cost.to_numpy()})
+    if (frame[BENEFICIARY_ID] == "").any() or (frame[PROJECT_TYPE_ID] == "").any():
+        raise DataSchemaError("candidates have an empty beneficiary_id or project_type_id")
+    bad = ~frame[SCORE].between(0.0, 1.0)
+    if bad.any():
+        raise DataSchemaError(
+            f"score must be a number in [0, 1]; {int(bad.sum())} row(s) are not "
+            f"(first: {candidates[SCORE].iloc[int(np.argmax(bad.to_numpy()))]!r})"
+        )
+    bad = ~(np.isfinite(frame[COST_MAD]) & (frame[COST_MAD] > 0))
+    if bad.any():
+        raise DataSchemaError(
+            f"cost_mad must be a finite amount > 0; {int(bad.sum())} row(s) are not"
+        )
+    dup = frame.duplicated([BENEFICIARY_ID, PROJECT_TYPE_ID])
+    if dup.any():
+        first = frame.loc[dup, [BENEFICIARY_ID, PROJECT_TYPE_ID]].iloc[0].tolist()
+        raise DataSchemaError(
+            f"candidates repeat (beneficiary_id, project_type_id) pairs, e.g. {tuple(first)}"
+        )
+    present = list(dict.fromkeys(frame[BENEFICIARY_ID]))
+    if all_beneficiary_ids is None:
+        return present, frame
+    cohort = [str(b) for b in all_beneficiary_ids]
+    if len(set(cohort)) != len(cohort):
+        raise DataSchemaError("all_beneficiary_ids contains duplicates")
+    unknown = sorted(set(present) - set(cohort))
+    if unknown:
+        raise DataSchemaError(
+            f"candidates name {len(unknown)} beneficiary id(s) absent from "
+            f"all_beneficiary_ids, e.g. {unknown[0]!r}"
+        )
+    return cohort, frame
+
+
+def _text(column: pd.Series) -> npt.NDArray[np.str_]:
+    """A column as strings, missing values as ``""``."""
+    values = column.to_numpy(dtype=object)
+    out: npt.NDArray[np.str_] = values.astype(str)
+    out[pd.isna(values)] = ""
+    return out
+
+
+def _problem(
+    frame: pd.DataFrame,
+    cohort: list[str],
+    envelope: float,
+    type_cap: int | None,
+    group_cap: int | None,
+) -> _Problem:
+    person = pd.Index(cohort).get_indexer(frame[BENEFICIARY_ID]).astype(np.intp)
+    type_codes, type_ids = pd.factorize(frame[PROJECT_TYPE_ID])
+    locality = np.where(
+        frame[COMMUNE_CODE] != "", "c:" + frame[COMMUNE_CODE], "r:" + frame[REGION_ID]
+    )
+    group_codes, _ = pd.factorize(pd.Series(locality) + "\x1f" + frame[PROJECT_TYPE_ID].to_numpy())
+    score = frame[SCORE].to_numpy(dtype=np.float64)
+    cost = frame[COST_MAD].to_numpy(dtype=np.float64)
+    names = frame[PROJECT_TYPE_ID].to_numpy(dtype=object)
+    order = np.lexsort((names, cost, -score, person))
+    person = person[order]
+    starts = np.searchsorted(person, np.arange(len(cohort) + 1))
+    idx = np.arange(len(order), dtype=np.intp)
+    return _Problem(
+        person=person,
+        score=score[order],
+        cost=cost[order],
+        type_idx=np.asarray(type_codes, dtype=np.intp)[order],
+        group_idx=np.asarray(group_codes, dtype=np.intp)[order],
+        type_ids=[str(t) for t in type_ids],
+        options=[idx[starts[p] : starts[p + 1]] for p in range(len(cohort))],
+        envelope=envelope,
+        type_cap=type_cap,
+        group_cap=group_cap,
+    )
+
+
+def _solve(
+    problem: _Problem, time_limit_s: float, *, integral: bool
+) -> tuple[FloatArray | None, bool, float]:
+    """Solve the binary programme (or its LP relaxation) with HiGHS.
+
+    Returns the solution (None when none was found), whether it is proven optimal,
+    and an upper bound on the objective (``inf`` when none is known).
+    """
+    n = len(problem.score)
+    if n == 0:
+        return np.zeros(0), True, 0.0
+    cols = np.arange(n)
+    rows = [sparse.csr_array((np.ones(n), (problem.person, cols)), shape=(len(problem.options), n))]
+    upper = [np.ones(len(problem.options))]
+    scale = float(problem.cost.max())
+    rows.append(sparse.csr_array(problem.cost.reshape(1, -1) / scale))
+    upper.append(np.array([problem.envelope / scale]))
+    for index, cap in (
+        (problem.type_idx, problem.type_cap),
+        (problem.group_idx, problem.group_cap),
+    ):
+        if cap is None:
+            continue
+        counts = np.bincount(index)
+        binding = np.flatnonzero(counts > cap)
+        if len(binding) == 0:
+            continue
+        mask = np.isin(index, binding)
+        row_of = np.searchsorted(binding, index[mask])
+        rows.append(
+            sparse.csr_array((np.ones(mask.sum()), (row_of, cols[mask])), shape=(len(binding), n))
+        )
+        upper.append(np.full(len(binding), float(cap)))
+    constraint = LinearConstraint(sparse.vstack(rows, format="csr"), -np.inf, np.concatenate(upper))
+    options: dict[str, float | bool] = {"time_limit": float(time_limit_s), "presolve": True}
+    if integral:
+        options["mip_rel_gap"] = MIP_REL_GAP
+    res = milp(
+        c=-problem.score,
+        constraints=constraint,
+        integrality=np.full(n, 1 if integral else 0),
+        bounds=Bounds(0, 1),
+        options=options,
+    )
+    x = None if res.x is None else np.asarray(res.x, dtype=np.float64)
+    if res.status == 0 and not integral:
+        return x, True, -float(res.fun)
+    dual = getattr(res, "mip_dual_bound", None)
+    bound = -float(dual) if dual is not None and np.isfinite(dual) else math.inf
+    return x, res.status == 0, bound
+
+
+def _rebuild(problem: _Problem, chosen: IntArray) -> _State:
+    """A feasible state from chosen options, added by descending score if they fit."""
+    state = _State(problem)
+    for b in sorted(chosen.tolist(), key=lambda i: -problem.score[i]):
+        p = int(problem.person[b])
+        if state.choice[p] < 0 and state.can_switch(p, b):
+            state.switch(p, b)
+    return state
+
+
+def _baseline(problem: _Problem) -> _State:
+    """Top-1 policy: people by descending top-1 score (then cheaper, then cohort order)."""
+    people = [p for p, opts in enumerate(problem.options) if len(opts)]
+    people.sort(
+        key=lambda p: (
+            -problem.score[problem.options[p][0]],
+            problem.cost[problem.options[p][0]],
+            p,
+        )
+    )
+    state = _State(problem)
+    for p in people:
+        top = int(problem.options[p][0])
+        if state.can_switch(p, top):
+            state.switch(p, top)
+    return state
+
+
+def _best_move(state: _State, p: int) -> tuple[float, float, int] | None:
+    """The feasible move of ``p`` with the best (score gained per MAD, score gained)."""
+    pb, a = state.pb, int(state.choice[p])
+    score_a = pb.score[a] if a >= 0 else 0.0
+    cost_a = pb.cost[a] if a >= 0 else 0.0
+    best: tuple[float, float, int] | None = None
+    for b in pb.options[p].tolist():
+        gain = pb.score[b] - score_a
+        if b == a or gain <= 0 or not state.can_switch(p, b):
+            continue
+        extra = pb.cost[b] - cost_a
+        move = (math.inf if extra <= 0 else gain / extra, gain, b)
+        if best is None or move[:2] > best[:2]:
+            best = move
+    return best
+
+
+def _ratio_greedy(problem: _Problem) -> _State:
+    state = _State(problem)
+    heap: list[tuple[float, float, int]] = []
+    for p in range(len(problem.options)):
+        move = _best_move(state, p)
+        if move is not None:
+            heap.append((-move[0], -move[1], p))
+    heapq.heapify(heap)
+    while heap:
+        _, _, p = heapq.heappop(heap)
+        move = _best_move(state, p)  # lazy: moves only get worse as money and caps run out
+        if move is None:
+            continue
+        if heap and (-move[0], -move[1]) > heap[0][:2]:
+            heapq.heappush(heap, (-move[0], -move[1], p))
+            continue
+        state.switch(p, move[2])
+        move = _best_move(state, p)
+        if move is not None:
+            heapq.heappush(heap, (-move[0], -move[1], p))
+    return state
+
+
+def _upgrade(state: _State, max_passes: int = 50) -> None:
+    """Spend what is left on the feasible moves with the largest score gain."""
+    pb = state.pb
+    for _ in range(max_passes):
+        moves: list[tuple[float, int, int]] = []
+        for p, opts in enumerate(pb.options):
+            a = int(state.choice[p])
+            base = pb.score[a] if a >= 0 else 0.0
+            moves.extend((pb.score[b] - base, p, b) for b in opts.tolist() if pb.score[b] > base)
+        moves.sort(key=lambda m: -m[0])
+        changed = set()
+        for _gain, p, b in moves:
+            if p not in changed and state.can_switch(p, b):
+                state.switch(p, b)
+                changed.add(p)
+        if not changed:
+            return
+
+
+def _fill(state: _State) -> None:
+    """Fund anybody unfunded whose best-scoring option still fits (score 0 included)."""
+    for p, opts in enumerate(state.pb.options):
+        if state.choice[p] < 0:
+            for b in opts.tolist():
+                if state.can_switch(p, b):
+                    state.switch(p, b)
+                    break
+
+
+def _chosen(state: _State) -> IntArray:
+    return state.choice[state.choice >= 0]
+
+
+def _polished_best(starts: list[_State]) -> _State:
+    """Upgrade and fill every start; keep the best."""
+    best: _State | None = None
+    for start in starts:
+        _upgrade(start)
+        _fill(start)
+        if best is None or start.value() > best.value():
+            best = start
+    assert best is not None
+    return best
+
+
+def _spend(state: _State) -> float:
+    chosen = state.choice[state.choice >= 0]
+    return math.fsum(state.pb.cost[chosen])
+
+
+def _figures(state: _State) -> Baseline:
+    return Baseline(
+        expected_successes=state.value(),
+        spend_mad=_spend(state),
+        n_funded=int((state.choice >= 0).sum()),
+    )
+
+
+def _assignments(state: _State, cohort: list[str]) -> pd.DataFrame:
+    pb = state.pb
+    left = pb.envelope - _spend(state)
+    type_ids, costs, scores, statuses, reasons = [], [], [], [], []
+    for p, opts in enumerate(pb.options):
+        b = int(state.choice[p])
+        if b >= 0:
+            type_ids.append(pb.type_ids[pb.type_idx[b]])
+            costs.append(float(pb.cost[b]))
+            scores.append(float(pb.score[b]))
+            statuses.append(FUNDED)
+            reasons.append("")
+            continue
+        type_ids.append("")
+        costs.append(0.0)
+        scores.append(0.0)
+        statuses.append(UNFUNDED)
+        if len(opts) == 0:
+            reasons.append(NO_ELIGIBLE_OPTION)
+        elif (pb.cost[opts] <= left).any():
+            reasons.append(CAP_REACHED)
+        else:
+            reasons.append(ENVELOPE_EXHAUSTED)
+    return pd.DataFrame(
+        {
+            BENEFICIARY_ID: cohort,
+            PROJECT_TYPE_ID: type_ids,
+            COST_MAD: np.asarray(costs, dtype=np.float64),
+            SCORE: np.asarray(scores, dtype=np.float64),
+            STATUS: statuses,
+            REASON: reasons,
+        },
+        columns=list(ASSIGNMENT_COLUMNS),
+    )

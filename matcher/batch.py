@@ -1,0 +1,195 @@
+"""Streaming batch scoring of a cohort file: chunk in, chunk out, nothing lost.
+
+The input is read in chunks; each chunk is validated, scored and written
+before the next is read, so memory stays flat however large the file. Output
+and rejects go to temporary files renamed into place at the end: an
+interrupted run never leaves a file that looks complete. Every input row ends
+up in the output (as its top-k rows, or as a person with no eligible type in
+the summary) or in the rejects file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from matcher import columns as c
+from matcher.cohort import REJECT_COLUMNS, require_columns, validate_profiles
+from matcher.reference import Reference
+from matcher.scoring import Scorer
+from matcher.service import rank_cohort
+from matcher.tabular import iter_table, read_header, umask_value
+
+DEFAULT_CHUNK_ROWS = 20_000
+OUTPUT_COLUMNS = [
+    c.BENEFICIARY_ID,
+    c.RANK,
+    c.PROJECT_TYPE_ID,
+    c.SCORE,
+    "sector_id",
+    c.COST_MAD,
+    c.BUDGET_MAD,
+    "n_eligible",
+    "model_version",
+]
+
+
+@dataclass
+class BatchSummary:
+    """Counts of one batch run (every input row is accounted for)."""
+
+    n_rows: int = 0
+    n_scored: int = 0
+    n_rejected: int = 0
+    n_no_eligible: int = 0
+    n_output_rows: int = 0
+    model_version: str = ""
+    seconds: float = 0.0
+    output: str = ""
+    rejects: str = ""
+    no_eligible_ids: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """A one-line human summary."""
+        rate = self.n_rows / self.seconds if self.seconds > 0 else float("nan")
+        return (
+            f"{self.n_rows} rows: {self.n_scored} scored ({self.n_no_eligible} with no eligible "
+            f"type), {self.n_rejected} rejected -> {self.output} ({self.n_output_rows} rows), "
+            f"rejects -> {self.rejects}; model {self.model_version}; "
+            f"{self.seconds:.1f} s ({rate:,.0f} rows/s)"
+        )
+
+
+def rejects_path(output: Path) -> Path:
+    """``FILE.rejects.csv`` beside the output (contract section 5)."""
+    return output.with_name(output.name + ".rejects.csv")
+
+
+class _Sink:
+    """Append frames to a CSV or Parquet temporary file, renamed on commit."""
+
+    def __init__(self, final: Path) -> None:
+        self.final = final
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+        os.close(fd)
+        self.tmp = Path(name)
+        self.parquet = final.suffix.lower() == ".parquet"
+        self.writer: pq.ParquetWriter | None = None
+        self.header_written = False
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if self.parquet:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if self.writer is None:
+                self.writer = pq.ParquetWriter(self.tmp, table.schema)
+            self.writer.write_table(table)
+        else:
+            frame.to_csv(
+                self.tmp, mode="a", header=not self.header_written, index=False, encoding="utf-8"
+            )
+            self.header_written = True
+
+    def commit(self, empty: pd.DataFrame) -> None:
+        if self.parquet and self.writer is None:
+            self.write(empty)
+        if not self.parquet and not self.header_written:
+            self.write(empty)
+        if self.writer is not None:
+            self.writer.close()
+        os.chmod(self.tmp, 0o666 & ~umask_value())
+        os.replace(self.tmp, self.final)
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def score_file(
+    input_path: Path,
+    output_path: Path,
+    *,
+    reference: Reference,
+    scorer: Scorer,
+    top_k: int = 5,
+    explain: bool = False,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: Callable[[int], None] | None = None,
+) -> BatchSummary:
+    """Score every beneficiary of a cohort file into ``output_path``.
+
+    Parameters
+    ----------
+    progress : callable, optional
+        Called with the number of input rows done after each chunk.
+
+    Raises
+    ------
+    DataSchemaError
+        The file cannot be read or lacks a required column (nothing written).
+    """
+    started = time.perf_counter()
+    require_columns(read_header(input_path), c.PROFILE_REQUIRED, what=str(input_path))
+    summary = BatchSummary(model_version=scorer.version)
+    out = _Sink(output_path)
+    rej = _Sink(rejects_path(output_path))
+    columns = OUTPUT_COLUMNS + (["reasons"] if explain else [])
+    seen: set[str] = set()
+    try:
+        for chunk in iter_table(input_path, chunk_rows=chunk_rows):
+            summary.n_rows += len(chunk)
+            valid, rejects = validate_profiles(chunk, reference)
+            if len(valid):
+                again = valid[c.BENEFICIARY_ID].isin(seen)
+                if again.any():
+                    dup = valid.loc[again]
+                    rejects = pd.concat(
+                        [
+                            rejects,
+                            pd.DataFrame(
+                                {
+                                    c.ROW_NUMBER: dup[c.ROW_NUMBER],
+                                    c.BENEFICIARY_ID: dup[c.BENEFICIARY_ID],
+                                    c.ERROR: "beneficiary_id: duplicate of an earlier row",
+                                }
+                            ),
+                        ],
+                        ignore_index=True,
+                    ).sort_values(c.ROW_NUMBER)
+                    valid = valid.loc[~again].reset_index(drop=True)
+                seen.update(valid[c.BENEFICIARY_ID].tolist())
+            if len(rejects):
+                rej.write(rejects[REJECT_COLUMNS])
+                summary.n_rejected += len(rejects)
+            if len(valid):
+                ranked = rank_cohort(
+                    valid, reference=reference, scorer=scorer, top_k=top_k, explain=explain
+                ).assign(model_version=scorer.version)
+                missing = ~valid[c.BENEFICIARY_ID].isin(ranked[c.BENEFICIARY_ID])
+                summary.n_no_eligible += int(missing.sum())
+                summary.no_eligible_ids.extend(valid.loc[missing, c.BENEFICIARY_ID].tolist()[:100])
+                summary.n_scored += len(valid)
+                if len(ranked):
+                    out.write(ranked[columns])
+                    summary.n_output_rows += len(ranked)
+            if progress is not None:
+                progress(summary.n_rows)
+        out.commit(pd.DataFrame({col: pd.Series(dtype="str") for col in columns}))
+        rej.commit(pd.DataFrame({col: pd.Series(dtype="str") for col in REJECT_COLUMNS}))
+    except BaseException:
+        out.abort()
+        rej.abort()
+        raise
+    summary.seconds = time.perf_counter() - started
+    summary.output = str(output_path)
+    summary.rejects = str(rejects_path(output_path))
+    return summary

@@ -1,0 +1,70 @@
+"""What a recommendation returns: ranked types, reasons, gaps and exclusions."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from matcher.explanation import Reason
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One eligible project type, ranked, with its estimate and why."""
+
+    rank: int
+    project_type_id: str
+    score: float
+    sector_id: str
+    cost_mad: float
+    budget_mad: float
+    margin_mad: float
+    evidence_n: int
+    evidence: str
+    reasons: tuple[Reason, ...] = ()
+    names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """An ineligible project type and the contract rule(s) that excluded it."""
+
+    project_type_id: str
+    reason: str
+    reasons: tuple[str, ...]
+    text: dict[str, str]
+
+
+@dataclass(frozen=True)
+class QualificationGap:
+    """A training the person lacks that would open a better option."""
+
+    project_type_id: str
+    trade_id: str
+    score_without: float
+    score_with: float
+    rank_without: int
+    rank_with: int
+    names: dict[str, str] = field(default_factory=dict)
+    trade_names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecommendationResult:
+    """Everything one diagnosis shows for one person."""
+
+    beneficiary_id: str
+    model_version: str
+    top_k: int
+    n_eligible: int
+    recommendations: tuple[Recommendation, ...]
+    excluded: tuple[Exclusion, ...]
+    qualification_gaps: tuple[QualificationGap, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (reasons keep their direction)."""
+        out = asdict(self)
+        for rec, obj in zip(out["recommendations"], self.recommendations, strict=True):
+            for reason, robj in zip(rec["reasons"], obj.reasons, strict=True):
+                reason["direction"] = robj.direction
+        return out
