@@ -192,7 +192,7 @@ class _State:
         """Whether person ``p`` may move from their current choice to option ``b``."""
         pb, a = self.pb, int(self.choice[p])
         cost_a = pb.cost[a] if a >= 0 else 0.0
-        if self.spend - cost_a + pb.cost[b] > 1.1 * pb.envelope:
+        if self.spend - cost_a + pb.cost[b] > pb.envelope:
             return False
         same_type = a >= 0 and pb.type_idx[a] == pb.type_idx[b]
         if (

@@ -191,6 +191,12 @@ def score(
     model: ModelOpt = None,
     explain: Annotated[bool, typer.Option("--explain", help="Add each row's reasons")] = False,
     chunk_rows: Annotated[int, typer.Option(min=100, help="Rows per chunk")] = 20_000,
+    engine: Annotated[
+        str, typer.Option(help="pandas (streaming, default) or dask (Parquet dataset)")
+    ] = "pandas",
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (default: a local cluster)")
+    ] = None,
 ) -> None:
     """Score every beneficiary of a cohort file (rejects go to FILE.rejects.csv)."""
 
@@ -199,6 +205,26 @@ def score(
 
         settings = _settings(registry, reference)
         ref, scorer = _load(settings, model)
+        if engine == "dask":
+            from matcher.distributed import score_parquet_with_dask
+
+            info = score_parquet_with_dask(
+                input,
+                output,
+                reference_dir=settings.reference,
+                registry_dir=settings.registry,
+                version=scorer.version,
+                top_k=top_k,
+                scheduler=scheduler,
+            )
+            typer.echo(
+                f"dask: {info['partitions']} partitions scored with model {scorer.version} "
+                f"-> {info['output']} (rejects in {info['rejects']})"
+            )
+            return
+        if engine != "pandas":
+            typer.echo("error: --engine must be pandas or dask", err=True)
+            raise typer.Exit(code=2)
         if sys.stderr.isatty():
             from rich.progress import (
                 BarColumn,

@@ -38,6 +38,7 @@ from matcher.errors import (
     PromotionRefusedError,
     UnknownModelVersionError,
 )
+from matcher.tabular import umask_value
 
 FORMAT_VERSION: Final = 1
 ARTEFACT: Final = "model.joblib"
@@ -77,6 +78,7 @@ def _atomic_write(path: Path, text: str) -> None:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
+    os.chmod(tmp, 0o666 & ~umask_value())
     os.replace(tmp, path)
 
 
@@ -256,6 +258,7 @@ class Registry:
             if write_extras is not None:
                 write_extras(staging)
             target = self.root / version
+            os.chmod(staging, 0o777 & ~umask_value())
             if target.exists():
                 raise FileExistsError(f"version {version} already exists")
             os.replace(staging, target)

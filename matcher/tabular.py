@@ -50,7 +50,8 @@ def _cell_to_text(value: object) -> str:
     return str(value)
 
 
-def _as_text_frame(frame: pd.DataFrame) -> pd.DataFrame:
+def as_text_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Convert every cell to the text form the validators expect."""
     out = {
         str(col): pd.Series(
             [_cell_to_text(v) for v in frame[col].tolist()], dtype="str", index=frame.index
@@ -109,7 +110,7 @@ def read_table(path: Path | str) -> pd.DataFrame:
     if not path.is_file():
         raise DataSchemaError(f"{path}: no such file", details={"path": str(path)})
     try:
-        frame = _read_csv(path) if suffix == ".csv" else _as_text_frame(pd.read_parquet(path))
+        frame = _read_csv(path) if suffix == ".csv" else as_text_frame(pd.read_parquet(path))
     except pd.errors.EmptyDataError:
         raise DataSchemaError(
             f"{path}: the file is empty (no header row)", details={"path": str(path)}
@@ -163,7 +164,7 @@ def iter_table(path: Path | str, *, chunk_rows: int = 50_000) -> Iterator[pd.Dat
         else:
             parquet = pq.ParquetFile(path)
             for batch in parquet.iter_batches(batch_size=chunk_rows):
-                chunk = _as_text_frame(batch.to_pandas())
+                chunk = as_text_frame(batch.to_pandas())
                 yield _renumber(chunk, start)
                 start += len(chunk)
     except pd.errors.EmptyDataError:
