@@ -88,9 +88,15 @@ def _national(builder: PairFeatureBuilder) -> dict[str, float]:
     return out
 
 
-def neutralise(features: pd.DataFrame, factor: str, builder: PairFeatureBuilder) -> pd.DataFrame:
+def neutralise(
+    features: pd.DataFrame,
+    factor: str,
+    builder: PairFeatureBuilder,
+    national: dict[str, float] | None = None,
+) -> pd.DataFrame:
     """A copy of ``features`` with one factor set to its neutral value."""
     out = features.copy()
+    nat = national if national is not None else _national(builder)
     if factor in ("training", "experience", "preference"):
         for col in FACTOR_FEATURES[factor]:
             out[col] = 0.0
@@ -102,7 +108,6 @@ def neutralise(features: pd.DataFrame, factor: str, builder: PairFeatureBuilder)
     elif factor == "budget":
         out["budget_slack"] = NEUTRAL_BUDGET_SLACK
     elif factor == "local_competition":
-        nat = _national(builder)
         type_pos = pd.Index(builder.project_type_ids_).get_indexer(
             out["project_type"].astype("str")
         )
@@ -116,7 +121,6 @@ def neutralise(features: pd.DataFrame, factor: str, builder: PairFeatureBuilder)
         out["local_density_all"] = nat["local_density_all"]
         out["local_one_person"] = nat["local_one_person"]
     elif factor == "local_economy":
-        nat = _national(builder)
         for col in FACTOR_FEATURES[factor]:
             out[col] = nat[col]
     elif factor == "regional_record":
@@ -142,10 +146,24 @@ def factor_effects(
     n = len(features)
     if n == 0:
         return np.zeros(0), np.zeros((0, len(FACTORS)))
-    stacked = pd.concat(
-        [features, *(neutralise(features, f, builder) for f in FACTORS)], ignore_index=True
+    scored = scorer.score_features(neutralised_stack(features, builder))
+    return split_effects(scored, n)
+
+
+def neutralised_stack(features: pd.DataFrame, builder: PairFeatureBuilder) -> pd.DataFrame:
+    """``features`` followed by one neutralised copy per factor (in FACTORS order)."""
+    national = _national(builder)
+    return pd.concat(
+        [features, *(neutralise(features, f, builder, national) for f in FACTORS)],
+        ignore_index=True,
     )
-    scored = scorer.score_features(stacked).reshape(len(FACTORS) + 1, n)
+
+
+def split_effects(
+    scores: NDArray[np.float64], n: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Split the scores of a :func:`neutralised_stack` into scores and effects."""
+    scored = scores[: n * (len(FACTORS) + 1)].reshape(len(FACTORS) + 1, n)
     return scored[0], (scored[0][None, :] - scored[1:]).T
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ PROJECT_MILIEUX = ("urban", "rural", "both")
 BOOLEAN_TEXT = {"true": True, "false": False, "1": True, "0": False}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Reference:
     """The validated catalogue, each table indexed by its key.
 
@@ -55,8 +56,66 @@ class Reference:
         """Project type ids in catalogue order."""
         return [str(i) for i in self.project_types.index]
 
+    @cached_property
+    def region_ids(self) -> frozenset[str]:
+        """Known region ids."""
+        return frozenset(str(r) for r in self.regions.index)
+
+    @cached_property
+    def trade_ids(self) -> frozenset[str]:
+        """Known trade ids."""
+        return frozenset(str(t) for t in self.trades.index)
+
+    @cached_property
+    def sector_ids(self) -> frozenset[str]:
+        """Known sector ids."""
+        return frozenset(str(s) for s in self.sectors.index)
+
+    @cached_property
+    def names(self) -> dict[str, dict[str, str]]:
+        """``{id: {"fr", "ar", "en"}}`` for project types, trades, sectors and regions."""
+        out: dict[str, dict[str, str]] = {}
+        for table in (self.regions, self.sectors, self.trades, self.project_types):
+            for key, fr, ar, en in zip(
+                table.index, table["name_fr"], table["name_ar"], table["name_en"], strict=True
+            ):
+                out[str(key)] = {"fr": str(fr), "ar": str(ar), "en": str(en)}
+        return out
+
+    @cached_property
+    def type_cost(self) -> dict[str, float]:
+        """Typical cost (MAD) of each project type."""
+        return {
+            str(k): float(v)
+            for k, v in zip(
+                self.project_types.index, self.project_types["typical_cost_mad"], strict=True
+            )
+        }
+
+    @cached_property
+    def type_sector(self) -> dict[str, str]:
+        """Sector of each project type."""
+        return {
+            str(k): str(v)
+            for k, v in zip(self.project_types.index, self.project_types["sector_id"], strict=True)
+        }
+
+    @cached_property
+    def type_required_trades(self) -> dict[str, tuple[str, ...]]:
+        """Required trades of each project type."""
+        return {
+            str(k): tuple(v)
+            for k, v in zip(
+                self.project_types.index, self.project_types["required_trades"], strict=True
+            )
+        }
+
     def commune_region(self) -> dict[str, str]:
         """Map each known commune (and province) code to its region_id."""
+        return self._commune_region
+
+    @cached_property
+    def _commune_region(self) -> dict[str, str]:
         if self.local_profiles.empty:
             return {}
         lp = self.local_profiles

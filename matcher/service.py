@@ -9,7 +9,7 @@ gets the same ranking whichever door it comes through.
 from __future__ import annotations
 
 import logging
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,13 @@ from matcher import columns as c
 from matcher.cohort import profiles_frame
 from matcher.domain import Profile
 from matcher.eligibility import RULES, check_eligibility
-from matcher.explanation import factor_effects, top_reasons
+from matcher.explanation import (
+    FACTORS,
+    factor_effects,
+    neutralised_stack,
+    split_effects,
+    top_reasons,
+)
 from matcher.reference import Reference
 from matcher.results import Exclusion, QualificationGap, Recommendation, RecommendationResult
 from matcher.scoring import Scorer
@@ -129,11 +135,6 @@ def evidence_level(n: int) -> str:
     return "moderate" if n < SOLID_EVIDENCE else "solid"
 
 
-def _names(frame: pd.DataFrame, key: str) -> dict[str, str]:
-    row = frame.loc[key]
-    return {"fr": str(row["name_fr"]), "ar": str(row["name_ar"]), "en": str(row["name_en"])}
-
-
 def recommend(
     profile: Profile,
     *,
@@ -144,6 +145,11 @@ def recommend(
 ) -> RecommendationResult:
     """Recommend project types for one person, with reasons, gaps and exclusions.
 
+    Everything is scored in one pass: the eligible pairs, the profile with
+    each missing training added (qualification gaps), and every pair with each
+    factor neutralised (reasons) go through one feature transformation and one
+    model call. The ranking is the one :func:`rank_cohort` gives.
+
     Parameters
     ----------
     profile : Profile
@@ -152,7 +158,7 @@ def recommend(
     top_k : int
         How many eligible types to rank (1-50).
     with_gaps : bool
-        Compute qualification gaps (one extra batched scoring call).
+        Compute qualification gaps.
 
     Raises
     ------
@@ -161,127 +167,152 @@ def recommend(
     """
     _check_top_k(top_k)
     frame = profiles_frame([profile], reference)
-    pairs = score_eligible_pairs(frame, reference=reference, scorer=scorer)
-    top = pairs.loc[pairs[c.RANK] <= top_k]
-    features = scorer.features(top.drop(columns=["_row"]))
-    _, effects = factor_effects(features, scorer)
-    evidence = evidence_count(scorer, features)
     types = reference.project_types
+    elig = check_eligibility(frame, types)
+    eligible_ids = [t for t, ok in zip(elig.project_type_ids, elig.eligible[0], strict=True) if ok]
+    trials = _gap_candidates(frame, eligible_ids, reference) if with_gaps else []
+
+    n_base = len(eligible_ids)
+    person = frame.iloc[0]
+    trainings = [str(person[c.TRAININGS])] * n_base + [
+        join_list([*split_list(str(person[c.TRAININGS])), trade]) for _, trade in trials
+    ]
+    pair_types = eligible_ids + [ptype for ptype, _ in trials]
+    pairs = pd.DataFrame(
+        {col: np.repeat(frame[col].to_numpy(), len(pair_types)) for col in frame.columns}
+    )
+    pairs[c.TRAININGS] = pd.array(trainings, dtype="str")
+    pairs[c.PROJECT_TYPE_ID] = pd.array(pair_types, dtype="str")
+
+    features = scorer.features(pairs) if len(pairs) else pd.DataFrame()
+    builder = scorer.pipeline.named_steps["features"]
+    if n_base:
+        base_features = features.iloc[:n_base].reset_index(drop=True)
+        stacked = pd.concat(
+            [neutralised_stack(base_features, builder), features.iloc[n_base:]],
+            ignore_index=True,
+        )
+        scores = np.round(scorer.score_features(stacked), 6)
+        base_scores, effects = split_effects(scores, n_base)
+        trial_scores = scores[n_base * (len(FACTORS) + 1) :]
+    else:
+        base_features = features
+        base_scores, effects, trial_scores = np.zeros(0), np.zeros((0, len(FACTORS))), np.zeros(0)
+
+    order: Any = (
+        np.lexsort((np.asarray(eligible_ids, dtype=object), -base_scores)) if n_base else []
+    )
+    evidence = evidence_count(scorer, base_features) if n_base else np.zeros(0, np.int64)
+    budget = float(profile.budget_mad)
     recs = []
-    for i, row in enumerate(top.itertuples(index=False)):
-        ptype = str(getattr(row, c.PROJECT_TYPE_ID))
-        cost = float(types.loc[ptype, "typical_cost_mad"])
+    for rank, k in enumerate(order[:top_k], start=1):
+        ptype = eligible_ids[k]
+        cost = reference.type_cost[ptype]
         recs.append(
             Recommendation(
-                rank=int(getattr(row, c.RANK)),
+                rank=rank,
                 project_type_id=ptype,
-                score=float(getattr(row, c.SCORE)),
-                sector_id=str(types.loc[ptype, "sector_id"]),
+                score=float(base_scores[k]),
+                sector_id=reference.type_sector[ptype],
                 cost_mad=cost,
-                budget_mad=float(profile.budget_mad),
-                margin_mad=float(profile.budget_mad) - cost,
-                evidence_n=int(evidence[i]),
-                evidence=evidence_level(int(evidence[i])),
-                reasons=tuple(top_reasons(effects[i])),
-                names=_names(types, ptype),
+                budget_mad=budget,
+                margin_mad=budget - cost,
+                evidence_n=int(evidence[k]),
+                evidence=evidence_level(int(evidence[k])),
+                reasons=tuple(top_reasons(effects[k])),
+                names=reference.names[ptype],
             )
         )
-    elig = check_eligibility(frame, types)
-    excluded = []
-    for j, ptype in enumerate(elig.project_type_ids):
-        if elig.eligible[0, j]:
-            continue
-        codes = tuple(elig.reasons(0, j))
-        excluded.append(
-            Exclusion(
-                project_type_id=ptype,
-                reason=codes[0],
-                reasons=codes,
-                text=EXCLUSION_TEXT[codes[0]],
-            )
+    excluded = [
+        Exclusion(
+            project_type_id=ptype,
+            reason=elig.reasons(0, j)[0],
+            reasons=tuple(elig.reasons(0, j)),
+            text=EXCLUSION_TEXT[elig.reasons(0, j)[0]],
         )
-    gaps = qualification_gaps(frame, pairs, reference=reference, scorer=scorer, top_k=top_k)
-    result = RecommendationResult(
-        beneficiary_id=profile.beneficiary_id,
-        model_version=scorer.version,
+        for j, ptype in enumerate(elig.project_type_ids)
+        if not elig.eligible[0, j]
+    ]
+    ranks = {eligible_ids[k]: r for r, k in enumerate(order, start=1)}
+    gaps = _select_gaps(
+        trials,
+        trial_scores,
+        dict(zip(eligible_ids, base_scores, strict=True)),
+        ranks,
+        reference=reference,
         top_k=top_k,
-        n_eligible=len(pairs),
-        recommendations=tuple(recs),
-        excluded=tuple(excluded),
-        qualification_gaps=tuple(gaps) if with_gaps else (),
     )
     logger.info(
-        "recommend beneficiary=%s model=%s top_k=%d eligible=%d excluded=%d",
+        "recommend beneficiary=%s model=%s top_k=%d eligible=%d excluded=%d gaps=%d",
         profile.beneficiary_id,
         scorer.version,
         top_k,
-        len(pairs),
+        n_base,
         len(excluded),
+        len(gaps),
     )
-    return result
+    return RecommendationResult(
+        beneficiary_id=profile.beneficiary_id,
+        model_version=scorer.version,
+        top_k=top_k,
+        n_eligible=n_base,
+        recommendations=tuple(recs),
+        excluded=tuple(excluded),
+        qualification_gaps=tuple(gaps),
+    )
 
 
-def qualification_gaps(
-    frame: pd.DataFrame,
-    pairs: pd.DataFrame,
+def _gap_candidates(
+    frame: pd.DataFrame, eligible_ids: list[str], reference: Reference
+) -> list[tuple[str, str]]:
+    """(type, trade) pairs: an eligible type's required trade the person lacks."""
+    have = set(split_list(str(frame.iloc[0][c.TRAININGS])))
+    out: list[tuple[str, str]] = []
+    for ptype in eligible_ids:
+        required = reference.type_required_trades[ptype]
+        if required and not have & set(required):
+            out.extend((ptype, str(t)) for t in required)
+    return out
+
+
+def _select_gaps(
+    trials: list[tuple[str, str]],
+    trial_scores: NDArray[np.float64],
+    scores: dict[str, float],
+    ranks: dict[str, int],
     *,
     reference: Reference,
-    scorer: Scorer,
     top_k: int,
     max_gaps: int = 3,
 ) -> list[QualificationGap]:
     """Trainings that would lift an eligible type into (or up) the short list.
 
-    Each candidate (type, missing required trade) is re-scored with that
-    training added to the profile, all in one batched call; a gap is reported
-    when the gain is at least :data:`MIN_GAP_GAIN` and the new score would rank
-    the type higher than it ranks now, ideally inside the top-k.
+    A gap is kept when adding the training raises the type's score by at least
+    :data:`MIN_GAP_GAIN` and the new score would rank it higher than now; the
+    best training per type is kept, those reaching the top-k first.
     """
-    if pairs.empty:
+    if not trials:
         return []
-    types = reference.project_types
-    person = frame.iloc[0]
-    have = set(split_list(str(person[c.TRAININGS])))
-    scores = pairs.set_index(c.PROJECT_TYPE_ID)[c.SCORE]
-    ranks = pairs.set_index(c.PROJECT_TYPE_ID)[c.RANK]
-    candidates: list[tuple[str, str]] = []
-    for ptype in pairs[c.PROJECT_TYPE_ID]:
-        required = types.loc[ptype, "required_trades"]
-        if not required or have & set(required):
-            continue
-        candidates.extend((str(ptype), str(t)) for t in required)
-    if not candidates:
-        return []
-    trial = pd.DataFrame([person] * len(candidates)).reset_index(drop=True)
-    trial[c.TRAININGS] = [
-        join_list([*split_list(str(person[c.TRAININGS])), t]) for _, t in candidates
-    ]
-    trial[c.PROJECT_TYPE_ID] = pd.array([p for p, _ in candidates], dtype="str")
-    new_scores = scorer.score_pairs(trial)
-    sorted_scores = np.sort(scores.to_numpy())[::-1]
-    gaps = []
-    for (ptype, trade), new in zip(candidates, new_scores, strict=True):
-        old = float(scores[ptype])
-        if new - old < MIN_GAP_GAIN:
-            continue
-        new_rank = int((sorted_scores > new).sum()) + 1
-        if new_rank >= int(ranks[ptype]):
-            continue
-        gaps.append(
-            QualificationGap(
-                project_type_id=ptype,
-                trade_id=trade,
-                score_without=round(old, 6),
-                score_with=round(float(new), 6),
-                rank_without=int(ranks[ptype]),
-                rank_with=new_rank,
-                names=_names(types, ptype),
-                trade_names=_names(reference.trades, trade),
-            )
-        )
+    sorted_scores = np.sort(np.asarray(list(scores.values())))[::-1]
     best: dict[str, QualificationGap] = {}
-    for gap in sorted(gaps, key=lambda g: (-g.score_with, g.project_type_id, g.trade_id)):
-        best.setdefault(gap.project_type_id, gap)
+    for (ptype, trade), new in zip(trials, trial_scores, strict=True):
+        old = float(scores[ptype])
+        new_rank = int((sorted_scores > new).sum()) + 1
+        if new - old < MIN_GAP_GAIN or new_rank >= ranks[ptype]:
+            continue
+        gap = QualificationGap(
+            project_type_id=ptype,
+            trade_id=trade,
+            score_without=round(old, 6),
+            score_with=round(float(new), 6),
+            rank_without=ranks[ptype],
+            rank_with=new_rank,
+            names=reference.names[ptype],
+            trade_names=reference.names[trade],
+        )
+        current = best.get(ptype)
+        if current is None or (gap.score_with, trade) > (current.score_with, current.trade_id):
+            best[ptype] = gap
     ordered = sorted(best.values(), key=lambda g: (g.rank_with > top_k, -g.score_with))
     return ordered[:max_gaps]
 
@@ -290,7 +321,6 @@ __all__ = [
     "DEFAULT_TOP_K",
     "RULES",
     "evidence_level",
-    "qualification_gaps",
     "rank_cohort",
     "recommend",
     "score_eligible_pairs",
