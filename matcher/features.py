@@ -212,7 +212,11 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
                 key = str(code) if level != "region" else str(local.loc[code, "region_id"])
                 table[key] = vals
         self.location_keys_ = list(table)
-        self.location_values_ = np.vstack([table[k] for k in self.location_keys_])
+        values = np.vstack([table[k] for k in self.location_keys_])
+        # A catalogue without local profiles leaves whole indicators unknown:
+        # a constant keeps every model happy (trees cannot bin an all-missing column).
+        values[:, np.isnan(values).all(axis=0)] = 0.0
+        self.location_values_ = values
 
     def _check_columns(self, X: object) -> None:
         if not isinstance(X, pd.DataFrame):

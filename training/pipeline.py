@@ -68,7 +68,10 @@ def base_estimator(candidate: str, *, random_state: int = 0) -> Any:
             [
                 (
                     "num",
-                    make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
+                    make_pipeline(
+                        SimpleImputer(strategy="median", keep_empty_features=True),
+                        StandardScaler(),
+                    ),
                     list(NUMERIC_FEATURES),
                 ),
                 ("cat", categories, list(CATEGORICAL_FEATURES)),

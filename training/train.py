@@ -27,7 +27,7 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import GroupKFold
 
 from matcher import columns as c
-from matcher.errors import MatcherError
+from matcher.errors import MatcherError, TrainingDataError
 from matcher.reference import Reference
 from matcher.registry import Registry
 from matcher.scoring import Scorer
@@ -165,7 +165,10 @@ def train_model(
     """
     started = time.perf_counter()
     history, rejects = load_history(history_path, reference)
-    split = chronological_split(history)
+    try:
+        split = chronological_split(history)
+    except ValueError as exc:
+        raise TrainingDataError(f"{history_path}: {exc}") from exc
     train, test = history.iloc[split.train], history.iloc[split.test]
     chosen, cv_scores = select_candidate(
         train, reference, candidates=candidates, random_state=random_state
