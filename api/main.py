@@ -1,0 +1,170 @@
+"""The app factory. ``uvicorn api.main:app`` serves the module-level ``app``.
+
+``create_app()`` builds routes, handlers and middleware only; the lifespan
+reads the settings (``MATCHER_*`` environment) unless given, loads the
+catalogue, migrates the database and loads the active model, failing fast
+with a clear message when any of them is missing or inconsistent.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+from pathlib import Path
+
+import anyio
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.errors import install_error_handlers
+from api.middleware import RequestBookkeeping, RequestMetrics, database_audit_writer
+from api.routes import ROUTERS, pages
+from api.state import AppState, Gate, ModelHolder
+from matcher.errors import MatcherError
+from matcher.log_config import configure_logging
+from matcher.reference import load_reference
+from matcher.registry import Registry
+from matcher.settings import Settings, get_settings
+from matcher.store import make_engine, make_session_factory, upgrade_database
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "1.0.0"
+DESCRIPTION = """\
+Decision support for reintegration counsellors: rank the eligible income-generating
+project types for a person leaving prison by the calibrated chance that the business
+is still active at 12 months, explain each score, and record decisions and outcomes.
+
+Every `/v1/` route needs `Authorization: Bearer <api key>`. Errors share one envelope:
+`{"status", "code", "detail"}`.
+"""
+
+
+def promotion_gate() -> Gate | None:
+    """``training.gate.promotion_gate`` when that module exists, else ``None``."""
+    try:
+        module = importlib.import_module("training.gate")
+    except ModuleNotFoundError as exc:
+        if exc.name in {"training", "training.gate"}:
+            return None
+        raise
+    gate: Gate | None = getattr(module, "promotion_gate", None)
+    return gate
+
+
+def build_state(settings: Settings, *, require_model: bool = True) -> AppState:
+    """Load the catalogue, migrate the database and load the active model.
+
+    Parameters
+    ----------
+    settings : Settings
+    require_model : bool
+        Refuse to start without a loadable active model (the default). With
+        ``False`` the app starts, ``/readyz`` answers 503 and scoring routes
+        answer 503 ``no_active_model`` until a version is activated.
+
+    Returns
+    -------
+    AppState
+
+    Raises
+    ------
+    ReferenceDataError
+        The catalogue is missing or inconsistent.
+    NoActiveModelError, UnknownModelVersionError, IncompatibleModelError, CatalogueMismatchError
+        With ``require_model``, when the active model cannot be served.
+    """
+    reference = load_reference(settings.reference)
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade_database(engine)
+        registry = Registry(settings.registry)
+        models = ModelHolder(registry, reference, gate=promotion_gate())
+        try:
+            models.swap(models.load())
+        except MatcherError as exc:
+            if require_model:
+                logger.error("cannot start: %s", exc.message)
+                raise
+            logger.warning("starting without a model: %s", exc.message)
+    except BaseException:
+        engine.dispose()
+        raise
+    sessions: sessionmaker[Session] = make_session_factory(engine)
+    return AppState(
+        settings=settings,
+        reference=reference,
+        registry=registry,
+        models=models,
+        engine=engine,
+        sessions=sessions,
+    )
+
+
+def create_app(settings: Settings | None = None, *, require_model: bool = True) -> FastAPI:
+    """Build the API; nothing is read from disk until the lifespan starts.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Tests pass one built on ``tmp_path``. When omitted, the lifespan reads
+        ``MATCHER_*`` settings and configures logging at ``log_level``.
+    require_model : bool
+        See :func:`build_state`.
+
+    Returns
+    -------
+    fastapi.FastAPI
+    """
+    request_metrics = RequestMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resolved = settings
+        if resolved is None:
+            resolved = get_settings()
+            configure_logging(resolved.log_level)
+        state = await anyio.to_thread.run_sync(
+            partial(build_state, resolved, require_model=require_model)
+        )
+        app.state.matcher = state
+        logger.info(
+            "matcher API ready: model %s, catalogue %s",
+            state.models.version,
+            state.reference.source,
+        )
+        try:
+            yield
+        finally:
+            state.engine.dispose()
+
+    app = FastAPI(
+        title="matcher",
+        version=API_VERSION,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.request_metrics = request_metrics
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    def sessions() -> sessionmaker[Session] | None:
+        state: AppState | None = getattr(app.state, "matcher", None)
+        return None if state is None else state.sessions
+
+    app.add_middleware(
+        RequestBookkeeping,
+        metrics=request_metrics,
+        audit_writer=database_audit_writer(sessions),
+    )
+    return app
+
+
+app = create_app()

@@ -1,0 +1,263 @@
+"""Diagnoses (what a counsellor was shown), decisions and follow-up outcomes.
+
+Writes commit before the answer is sent: a 201 means the record is stored. A
+database failure answers 503 (after one retry of an ``OperationalError``),
+never a success whose record was lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Path
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.deps import AuditDep, ReferenceDep, ScorerDep, SessionFactoryDep, SettingsDep
+from api.errors import ApiError, error_responses
+from api.routes.recommendations import run_recommendation
+from api.schemas import (
+    DIAGNOSIS_ID_PATTERN,
+    DecisionIn,
+    DecisionOut,
+    DiagnosisCreated,
+    DiagnosisOut,
+    OutcomeIn,
+    OutcomeOut,
+    RecommendationRequest,
+)
+from api.security import Counsellor
+from matcher.errors import UnknownProjectTypeError
+from matcher.reference import Reference
+from matcher.store import (
+    DecisionRecord,
+    OutcomeRecord,
+    get_diagnosis,
+    record_decision,
+    record_outcome,
+    save_diagnosis,
+    session_scope,
+)
+
+logger = logging.getLogger(__name__)
+router = APIRouter(prefix="/v1", tags=["diagnoses"])
+DiagnosisId = Annotated[str, Path(pattern=DIAGNOSIS_ID_PATTERN)]
+T = TypeVar("T")
+
+
+def write_or_503(sessions: sessionmaker[Session], write: Callable[[Session], T]) -> T:
+    """Run ``write`` in its own transaction; retry once on ``OperationalError``.
+
+    Parameters
+    ----------
+    sessions : sessionmaker
+    write : callable
+        Receives the session; its return value is returned after the commit.
+
+    Returns
+    -------
+    object
+        What ``write`` returned, once committed.
+
+    Raises
+    ------
+    ApiError
+        503 ``database_unavailable`` when the write could not be committed;
+        422 ``invalid_record`` when the store refuses it (a ``ValueError``).
+    """
+    for attempt in (1, 2):
+        try:
+            with session_scope(sessions) as session:
+                return write(session)
+        except OperationalError:
+            if attempt == 1:
+                logger.warning("database write failed (OperationalError); retrying once")
+                continue
+            logger.exception("database write failed twice; answering 503")
+        except SQLAlchemyError:
+            logger.exception("database write failed; answering 503")
+        except ValueError as exc:
+            raise ApiError(422, "invalid_record", str(exc)) from exc
+        break
+    raise ApiError(503, "database_unavailable", "The record could not be stored; nothing was saved")
+
+
+def _check_type(reference: Reference, project_type_id: str | None, field: str) -> None:
+    if project_type_id is not None and project_type_id not in reference.project_types.index:
+        raise UnknownProjectTypeError(
+            f"unknown project type {project_type_id!r}",
+            details={"field": field, "project_type_id": project_type_id},
+        )
+
+
+def _decision_out(record: DecisionRecord) -> dict[str, Any]:
+    return {
+        "decision_id": record.id,
+        "diagnosis_id": record.diagnosis_id,
+        "choice": record.choice.value,
+        "project_type_id": record.project_type_id,
+        "reason": record.reason,
+        "decided_at": record.decided_at,
+        "decided_by": record.decided_by,
+    }
+
+
+def _outcome_out(record: OutcomeRecord) -> dict[str, Any]:
+    return {
+        "outcome_id": record.id,
+        "diagnosis_id": record.diagnosis_id,
+        "project_type_id": record.project_type_id,
+        "funded_mad": record.funded_mad,
+        "start_date": record.start_date,
+        "active_6m": record.active_6m,
+        "active_12m": record.active_12m,
+        "active_24m": record.active_24m,
+        "monthly_income_mad": record.monthly_income_mad,
+        "recorded_at": record.recorded_at,
+        "recorded_by": record.recorded_by,
+    }
+
+
+@router.post(
+    "/diagnoses",
+    status_code=201,
+    response_model=DiagnosisCreated,
+    responses=error_responses(400, 401, 403, 422, 503),
+)
+def create_diagnosis(
+    body: RecommendationRequest,
+    principal: Counsellor,
+    reference: ReferenceDep,
+    scorer: ScorerDep,
+    settings: SettingsDep,
+    sessions: SessionFactoryDep,
+    audit: AuditDep,
+) -> dict[str, Any]:
+    """Recommend for one person and store what was shown (the diagnosis)."""
+    profile, result = run_recommendation(
+        body,
+        reference=reference,
+        scorer=scorer,
+        default_top_k=settings.default_top_k,
+        audit=audit,
+    )
+    diagnosis_id = write_or_503(
+        sessions,
+        lambda session: save_diagnosis(
+            session=session,
+            profile=profile,
+            model_version=scorer.version,
+            top_k=int(result["top_k"]),
+            response=result,
+            actor=principal.label,
+        ),
+    )
+    return {"diagnosis_id": diagnosis_id, **result}
+
+
+@router.get(
+    "/diagnoses/{diagnosis_id}",
+    response_model=DiagnosisOut,
+    responses=error_responses(401, 403, 404, 422),
+)
+def read_diagnosis(
+    diagnosis_id: DiagnosisId, principal: Counsellor, sessions: SessionFactoryDep
+) -> dict[str, Any]:
+    """Return a stored diagnosis with its decisions and outcomes."""
+    with session_scope(sessions) as session:
+        record = get_diagnosis(session=session, diagnosis_id=diagnosis_id)
+    return {
+        "diagnosis_id": record.id,
+        "beneficiary_id": record.beneficiary_id,
+        "profile": record.profile.model_dump(mode="json"),
+        "model_version": record.model_version,
+        "top_k": record.top_k,
+        "created_at": record.created_at,
+        "created_by": record.created_by,
+        "result": record.response,
+        "decisions": [_decision_out(d) for d in record.decisions],
+        "outcomes": [_outcome_out(o) for o in record.outcomes],
+    }
+
+
+@router.post(
+    "/diagnoses/{diagnosis_id}/decision",
+    status_code=201,
+    response_model=DecisionOut,
+    responses=error_responses(400, 401, 403, 404, 422, 503),
+)
+def create_decision(
+    diagnosis_id: DiagnosisId,
+    body: DecisionIn,
+    principal: Counsellor,
+    reference: ReferenceDep,
+    sessions: SessionFactoryDep,
+) -> dict[str, Any]:
+    """Record the counsellor's decision (a later one supersedes it)."""
+    _check_type(reference, body.project_type_id, "project_type_id")
+    with session_scope(sessions) as session:
+        shown = get_diagnosis(session=session, diagnosis_id=diagnosis_id).recommended_ids
+    if body.choice == "recommended" and body.project_type_id not in shown:
+        raise ApiError(
+            422,
+            "not_recommended",
+            f"{body.project_type_id!r} was not among the recommendations shown; use choice 'other'",
+        )
+    if body.choice == "other" and body.project_type_id in shown:
+        raise ApiError(
+            422,
+            "was_recommended",
+            f"{body.project_type_id!r} was recommended; use choice 'recommended'",
+        )
+
+    def write(session: Session) -> DecisionRecord:
+        decision_id = record_decision(
+            session=session,
+            diagnosis_id=diagnosis_id,
+            choice=body.choice,
+            project_type_id=body.project_type_id,
+            reason=body.reason,
+            actor=principal.label,
+        )
+        decisions = get_diagnosis(session=session, diagnosis_id=diagnosis_id).decisions
+        return next(d for d in decisions if d.id == decision_id)
+
+    return _decision_out(write_or_503(sessions, write))
+
+
+@router.post(
+    "/outcomes",
+    status_code=201,
+    response_model=OutcomeOut,
+    responses=error_responses(400, 401, 403, 404, 422, 503),
+)
+def create_outcome(
+    body: OutcomeIn,
+    principal: Counsellor,
+    reference: ReferenceDep,
+    sessions: SessionFactoryDep,
+) -> dict[str, Any]:
+    """Record the follow-up of the project funded after a diagnosis."""
+    _check_type(reference, body.project_type_id, "project_type_id")
+    with session_scope(sessions) as session:
+        get_diagnosis(session=session, diagnosis_id=body.diagnosis_id)
+
+    def write(session: Session) -> OutcomeRecord:
+        outcome_id = record_outcome(
+            session=session,
+            diagnosis_id=body.diagnosis_id,
+            project_type_id=body.project_type_id,
+            funded_mad=body.funded_mad,
+            start_date=body.start,
+            active_6m=body.active_6m,
+            active_12m=body.active_12m,
+            active_24m=body.active_24m,
+            monthly_income_mad=body.monthly_income_mad,
+            actor=principal.label,
+        )
+        outcomes = get_diagnosis(session=session, diagnosis_id=body.diagnosis_id).outcomes
+        return next(o for o in outcomes if o.id == outcome_id)
+
+    return _outcome_out(write_or_503(sessions, write))

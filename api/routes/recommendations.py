@@ -1,0 +1,77 @@
+"""``POST /v1/recommendations``: rank eligible project types for one person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import AuditContext, AuditDep, ReferenceDep, ScorerDep, SettingsDep
+from api.errors import error_responses
+from api.schemas import RecommendationRequest, RecommendationResponse
+from api.security import Counsellor
+from matcher.domain import Profile
+from matcher.reference import Reference
+from matcher.scoring import Scorer
+from matcher.service import recommend
+from matcher.store import profile_hash
+
+router = APIRouter(prefix="/v1", tags=["recommendations"])
+
+
+def run_recommendation(
+    body: RecommendationRequest,
+    *,
+    reference: Reference,
+    scorer: Scorer,
+    default_top_k: int,
+    audit: AuditContext,
+) -> tuple[Profile, dict[str, Any]]:
+    """Validate the profile against the catalogue, rank, and note the audit fields.
+
+    Parameters
+    ----------
+    body : RecommendationRequest
+    reference : Reference
+    scorer : Scorer
+        The model taken once for this request.
+    default_top_k : int
+        Used when the body leaves ``top_k`` out.
+    audit : AuditContext
+        Receives the model version and the profile's sha256.
+
+    Returns
+    -------
+    (profile, result) : tuple
+        The domain profile and the JSON-ready result.
+    """
+    profile = body.profile.to_domain()
+    audit.input_hash = profile_hash(profile)
+    audit.model_version = scorer.version
+    top_k = body.top_k if body.top_k is not None else default_top_k
+    result = recommend(profile, reference=reference, scorer=scorer, top_k=top_k)
+    return profile, result.to_dict()
+
+
+@router.post(
+    "/recommendations",
+    response_model=RecommendationResponse,
+    responses=error_responses(400, 401, 403, 422, 503),
+)
+def create_recommendation(
+    body: RecommendationRequest,
+    principal: Counsellor,
+    reference: ReferenceDep,
+    scorer: ScorerDep,
+    settings: SettingsDep,
+    audit: AuditDep,
+) -> dict[str, Any]:
+    """Rank the eligible project types for one person, with reasons and exclusions."""
+    _, result = run_recommendation(
+        body,
+        reference=reference,
+        scorer=scorer,
+        default_top_k=settings.default_top_k,
+        audit=audit,
+    )
+    return result

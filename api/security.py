@@ -1,0 +1,93 @@
+"""Bearer API keys to roles: 401 for a missing, unknown or revoked key, 403 for a weak role.
+
+Keys are checked by their sha256 through :func:`matcher.store.verify_key`; the
+clear key is never logged, stored or echoed. ``require(Role.ANALYST)`` builds
+the dependency a route declares.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.deps import AuditDep, SessionFactoryDep
+from api.errors import ApiError
+from matcher.store import Role, role_allows, session_scope, verify_key
+
+logger = logging.getLogger(__name__)
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="`Authorization: Bearer <api key>`; roles counsellor < analyst < admin.",
+)
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's label and role (never the key)."""
+
+    label: str
+    role: Role
+
+
+def _unauthorized(detail: str) -> ApiError:
+    return ApiError(401, "unauthorized", detail, headers=CHALLENGE)
+
+
+def authenticate(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    sessions: SessionFactoryDep,
+    audit: AuditDep,
+) -> Principal:
+    """Resolve the bearer key to a :class:`Principal`.
+
+    Raises
+    ------
+    ApiError
+        401 ``unauthorized`` (with ``WWW-Authenticate: Bearer``) when the header
+        is missing, not a bearer token, or the key is unknown or revoked.
+    """
+    if credentials is None or not credentials.credentials.strip():
+        raise _unauthorized("Missing API key: send Authorization: Bearer <key>")
+    with session_scope(sessions) as session:
+        info = verify_key(session=session, key=credentials.credentials.strip())
+    if info is None:
+        logger.info("rejected an unknown or revoked API key")
+        raise _unauthorized("Unknown or revoked API key")
+    audit.key_label = info.label
+    audit.role = info.role.value
+    return Principal(label=info.label, role=info.role)
+
+
+def require(role: Role) -> Callable[[Principal], Principal]:
+    """Build a dependency that admits keys with ``role`` or above.
+
+    Parameters
+    ----------
+    role : Role
+        The least role the route needs (admin may do everything).
+
+    Returns
+    -------
+    callable
+        A FastAPI dependency returning the :class:`Principal`.
+    """
+
+    def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if not role_allows(principal.role, role):
+            raise ApiError(403, "forbidden", f"This route needs the {role.value} role or above")
+        return principal
+
+    dependency.__name__ = f"require_{role.value}"
+    return dependency
+
+
+Counsellor = Annotated[Principal, Depends(require(Role.COUNSELLOR))]
+Analyst = Annotated[Principal, Depends(require(Role.ANALYST))]

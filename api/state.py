@@ -1,0 +1,197 @@
+"""What the running app holds: the catalogue, the database and a hot-swappable model.
+
+:class:`ModelHolder` keeps one reference to the serving :class:`Scorer`. A
+request takes that reference once (``current()``) and keeps using it, so an
+activation never changes the model under a request in flight; activation
+builds the new scorer completely *before* swapping the reference under a lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from matcher.errors import MatcherError, NoActiveModelError
+from matcher.reference import Reference
+from matcher.registry import Activation, Registry
+from matcher.scoring import Scorer
+from matcher.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+Gate = Callable[[dict[str, Any], dict[str, Any]], str | None]
+
+
+class ModelHolder:
+    """The serving model, swappable without a restart.
+
+    Parameters
+    ----------
+    registry : Registry
+        Where versions are loaded from and activated in.
+    reference : Reference
+        The catalogue every loaded model must match.
+    scorer : Scorer, optional
+        The model to serve at first (``None`` until one is loaded).
+    gate : callable, optional
+        The promotion gate passed to :meth:`Registry.activate`.
+    refresh_interval : float
+        Seconds between checks of the registry's ``ACTIVE`` pointer by
+        :meth:`refresh`, so that an activation made elsewhere (another worker
+        process, ``matcher train``) is followed without a restart.
+    """
+
+    def __init__(
+        self,
+        registry: Registry,
+        reference: Reference,
+        scorer: Scorer | None = None,
+        *,
+        gate: Gate | None = None,
+        refresh_interval: float = 5.0,
+    ) -> None:
+        self.registry = registry
+        self.reference = reference
+        self.gate = gate
+        self.refresh_interval = refresh_interval
+        self._scorer = scorer
+        self._last_check = time.monotonic()
+        self._unservable: str | None = None
+        self._swap_lock = threading.Lock()
+        self._activation_lock = threading.Lock()
+
+    @property
+    def version(self) -> str | None:
+        """The serving version, or ``None`` when no model is loaded."""
+        scorer = self._scorer
+        return None if scorer is None else scorer.version
+
+    def current(self) -> Scorer:
+        """Return the serving scorer; callers keep this reference for the whole request.
+
+        Raises
+        ------
+        NoActiveModelError
+            If no model is loaded.
+        """
+        scorer = self._scorer
+        if scorer is None:
+            raise NoActiveModelError(
+                f"no model is loaded from {self.registry.root}; train one and activate it"
+            )
+        return scorer
+
+    def load(self, version: str | None = None) -> Scorer:
+        """Load and check a version (the registry's active one by default); do not serve it."""
+        loaded = self.registry.load(version, reference_fingerprint=self.reference.fingerprint)
+        return Scorer.from_loaded(loaded)
+
+    def swap(self, scorer: Scorer) -> Scorer | None:
+        """Serve ``scorer`` from now on; return the previous one."""
+        with self._swap_lock:
+            previous, self._scorer = self._scorer, scorer
+        logger.info("serving model %s (was %s)", scorer.version, previous and previous.version)
+        return previous
+
+    def refresh(self) -> None:
+        """Follow the registry's ``ACTIVE`` pointer if it moved (checked every interval).
+
+        Never raises: a version that cannot be served is logged at ERROR once
+        and the current model keeps serving.
+        """
+        now = time.monotonic()
+        if now - self._last_check < self.refresh_interval:
+            return
+        self._last_check = now
+        try:
+            active = self.registry.active_version()
+        except OSError:
+            logger.exception("cannot read the registry's ACTIVE pointer")
+            return
+        if active is None or active in {self.version, self._unservable}:
+            return
+        if not self._activation_lock.acquire(blocking=False):
+            return  # an activation is under way here
+        try:
+            scorer = self.load(active)
+        except MatcherError as exc:
+            self._unservable = active
+            logger.error(
+                "registry ACTIVE is %s but it cannot be served (%s); still serving %s",
+                active,
+                exc.message,
+                self.version,
+            )
+            return
+        else:
+            logger.info("registry ACTIVE moved to %s outside this process", active)
+            self.swap(scorer)
+        finally:
+            self._activation_lock.release()
+
+    def activate(self, version: str, *, actor: str, reason: str, force: bool) -> Activation:
+        """Load ``version`` fully, mark it active in the registry, then swap it in.
+
+        The artefact is loaded and checked first, so a broken version is never
+        written to ``ACTIVE``; concurrent activations are serialised.
+
+        Raises
+        ------
+        UnknownModelVersionError, IncompatibleModelError, CatalogueMismatchError
+            The version cannot be served (nothing changes).
+        PromotionRefusedError
+            The gate refused it and ``force`` was not given.
+        """
+        with self._activation_lock:
+            scorer = self.load(version)
+            record = self.registry.activate(
+                version, actor=actor, reason=reason, force=force, gate=self.gate
+            )
+            self.swap(scorer)
+            return record
+
+    def rollback(self, *, actor: str, reason: str) -> Activation:
+        """Re-activate the version active before the current one, and serve it.
+
+        Same rule as :meth:`Registry.rollback`, but the target is loaded before
+        ``ACTIVE`` changes.
+
+        Raises
+        ------
+        NoActiveModelError
+            If there is no earlier active version.
+        """
+        with self._activation_lock:
+            target = _rollback_target(self.registry, self.registry.active_version())
+            scorer = self.load(target)
+            record = self.registry.activate(
+                target, actor=actor, reason=reason, force=True, action="rollback"
+            )
+            self.swap(scorer)
+            return record
+
+
+def _rollback_target(registry: Registry, current: str | None) -> str:
+    for record in reversed(registry.history()):
+        if record.version == current and record.previous and record.previous != current:
+            return record.previous
+    raise NoActiveModelError("nothing to roll back to: no earlier active version")
+
+
+@dataclass(frozen=True)
+class AppState:
+    """Everything the lifespan builds; stored as ``app.state.matcher``."""
+
+    settings: Settings
+    reference: Reference
+    registry: Registry
+    models: ModelHolder
+    engine: Engine
+    sessions: sessionmaker[Session]

@@ -1,0 +1,225 @@
+"""POST /v1/recommendations: contract section 6, top_k bounds, auth, field-naming 422s."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+import pytest
+from conftest import PROFILE, Api, detail_locs, start_api
+from sqlalchemy import select
+
+import api.middleware
+from api.deps import get_scorer
+from matcher.store import revoke_key, session_scope
+from matcher.store.tables import AuditEntry
+
+URL = "/v1/recommendations"
+
+
+def post(api: Api, body: dict, role: str = "counsellor"):
+    return api.client.post(URL, json=body, headers=api.headers(role))
+
+
+def test_recommendation_has_contract_shape(shared_api: Api) -> None:
+    response = post(shared_api, {"profile": PROFILE, "top_k": 5})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["model_version"] == shared_api.app.state.matcher.models.version
+    recs = body["recommendations"]
+    assert 1 <= len(recs) <= 5
+    assert [r["rank"] for r in recs] == list(range(1, len(recs) + 1))
+    scores = [r["score"] for r in recs]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 <= s <= 1 for s in scores)
+    for rec in recs:
+        assert {"rank", "project_type_id", "score", "reasons", "evidence", "names"} <= set(rec)
+        assert rec["cost_mad"] <= PROFILE["budget_mad"]
+    assert body["excluded"], "a 30,000 MAD budget excludes some types"
+    for item in body["excluded"]:
+        assert item["project_type_id"]
+        assert item["reason"]
+    shown = {r["project_type_id"] for r in recs} | {e["project_type_id"] for e in body["excluded"]}
+    assert len(shown) == len(recs) + len(body["excluded"])
+
+
+def test_top_k_defaults_to_settings(shared_api: Api) -> None:
+    body = post(shared_api, {"profile": PROFILE}).json()
+    assert body["top_k"] == 5
+    assert len(body["recommendations"]) == min(5, body["n_eligible"])
+
+
+def test_top_k_accepts_whole_float_and_one(shared_api: Api) -> None:
+    response = post(shared_api, {"profile": PROFILE, "top_k": 1.0})
+    assert response.status_code == 200, response.text
+    assert len(response.json()["recommendations"]) == 1
+
+
+@pytest.mark.parametrize("top_k", [0, 51, "5", True, 2.5])
+def test_top_k_out_of_bounds_is_422(shared_api: Api, assert_error, top_k) -> None:
+    body = assert_error(
+        post(shared_api, {"profile": PROFILE, "top_k": top_k}), 422, "invalid_request"
+    )
+    assert ["body", "top_k"] in [loc[:2] for loc in detail_locs(body)]
+
+
+def test_no_eligible_type_lists_every_exclusion_with_its_rule(shared_api: Api, reference) -> None:
+    profile = {**PROFILE, "budget_mad": 0, "health_constraint": "no_heavy_work"}
+    body = post(shared_api, {"profile": profile}).json()
+    assert body["recommendations"] == []
+    assert {e["project_type_id"] for e in body["excluded"]} == set(reference.project_type_ids)
+    assert {e["reason"] for e in body["excluded"]} == {"over_budget"}
+    heavy = set(reference.project_types.index[reference.project_types["physical_demand"] == "high"])
+    for item in body["excluded"]:
+        if item["project_type_id"] in heavy:
+            assert len(item["reasons"]) >= 2
+        assert item["text"]["fr"]
+        assert item["text"]["ar"]
+        assert item["text"]["en"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("age", 17),
+        ("age", 76),
+        ("age", "30"),
+        ("age", 30.5),
+        ("sex", "X"),
+        ("budget_mad", -1),
+        ("budget_mad", True),
+        ("beneficiary_id", "Fatima Zahra"),
+        ("milieu", "suburban"),
+        ("education_level", "phd"),
+    ],
+)
+def test_invalid_field_is_422_naming_it(shared_api: Api, assert_error, field, value) -> None:
+    body = assert_error(
+        post(shared_api, {"profile": {**PROFILE, field: value}}), 422, "invalid_request"
+    )
+    assert ["body", "profile", field] in [loc[:3] for loc in detail_locs(body)]
+
+
+def test_missing_and_extra_fields_are_named(shared_api: Api, assert_error) -> None:
+    profile = {k: v for k, v in PROFILE.items() if k != "region_id"} | {"name": "x"}
+    body = assert_error(post(shared_api, {"profile": profile}), 422, "invalid_request")
+    locs = detail_locs(body)
+    assert ["body", "profile", "region_id"] in locs
+    assert ["body", "profile", "name"] in locs
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"region_id": "MA-99"}, "profile.region_id"),
+        ({"trainings": ["rocket_science"]}, "profile.trainings"),
+        ({"experience": [{"trade_id": "rocket_science", "years": 1}]}, "profile.experience"),
+        ({"preferred_sectors": ["mining"]}, "profile.preferred_sectors"),
+        ({"commune_code": "99.999.99.99"}, "profile.commune_code"),
+    ],
+)
+def test_unknown_catalogue_value_is_invalid_profile(
+    shared_api: Api, assert_error, change, field
+) -> None:
+    body = assert_error(
+        post(shared_api, {"profile": {**PROFILE, **change}}), 422, "invalid_profile"
+    )
+    assert body["field"] == field
+
+
+def test_malformed_json_is_400(shared_api: Api, assert_error) -> None:
+    response = shared_api.client.post(
+        URL,
+        content=b'{"profile": ',
+        headers={**shared_api.headers(), "content-type": "application/json"},
+    )
+    assert_error(response, 400, "malformed_json")
+
+
+def test_missing_key_is_401(shared_api: Api, assert_error) -> None:
+    assert_error(shared_api.client.post(URL, json={"profile": PROFILE}), 401, "unauthorized")
+
+
+@pytest.mark.parametrize("header", ["Bearer mk_wrong", "Basic dXNlcjpwYXNz", "Bearer ", "mk_x"])
+def test_wrong_key_is_401(shared_api: Api, assert_error, header) -> None:
+    response = shared_api.client.post(
+        URL, json={"profile": PROFILE}, headers={"Authorization": header}
+    )
+    body = assert_error(response, 401, "unauthorized")
+    assert "mk_wrong" not in json.dumps(body)
+
+
+def test_revoked_key_is_401(fresh_api: Api, assert_error) -> None:
+    assert post(fresh_api, {"profile": PROFILE}).status_code == 200
+    with session_scope(fresh_api.sessions()) as session:
+        revoke_key(session=session, label="test-counsellor")
+    assert_error(post(fresh_api, {"profile": PROFILE}), 401, "unauthorized")
+
+
+def test_auth_is_checked_before_the_body(shared_api: Api, assert_error) -> None:
+    assert_error(shared_api.client.post(URL, json={"profile": {}}), 401, "unauthorized")
+
+
+def test_every_role_may_recommend(shared_api: Api) -> None:
+    for role in ("counsellor", "analyst", "admin"):
+        assert post(shared_api, {"profile": PROFILE}, role).status_code == 200
+
+
+def test_request_is_audited_without_key_or_profile(shared_api: Api) -> None:
+    assert post(shared_api, {"profile": PROFILE}).status_code == 200
+    shared_api.client.post(URL, json={"profile": PROFILE}, headers={"Authorization": "Bearer no"})
+    with session_scope(shared_api.sessions()) as session:
+        rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    ok, denied = rows[-2], rows[-1]
+    canonical = json.dumps(
+        {
+            **PROFILE,
+            "budget_mad": 30000.0,
+            "commune_code": None,
+            "experience": [{"trade_id": "cooking_catering", "years": 2.5}],
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    assert ok.key_label == "test-counsellor"
+    assert ok.role == "counsellor"
+    assert (ok.method, ok.path, ok.status_code) == ("POST", URL, 200)
+    assert ok.model_version == shared_api.app.state.matcher.models.version
+    assert ok.input_hash == hashlib.sha256(canonical.encode()).hexdigest()
+    assert ok.duration_ms > 0
+    assert (denied.key_label, denied.status_code) == (None, 401)
+    for row in rows:
+        assert shared_api.keys["counsellor"] not in repr(row.__dict__)
+
+
+def test_failing_audit_write_does_not_fail_the_request(
+    shared_api: Api, monkeypatch, caplog
+) -> None:
+    def broken(**_: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(api.middleware, "log_request", broken)
+    with caplog.at_level(logging.ERROR, logger="api.middleware"):
+        response = post(shared_api, {"profile": PROFILE})
+    assert response.status_code == 200
+    assert any(
+        r.levelno == logging.ERROR and "audit write failed" in r.message for r in caplog.records
+    )
+    assert "matcher_audit_write_failures_total 1" in shared_api.client.get("/metrics").text
+
+
+def test_unexpected_error_is_generic_500(settings, assert_error, caplog) -> None:
+    class Broken:
+        version = "broken"
+
+        def __getattr__(self, name: str):
+            raise RuntimeError("secret internals")
+
+    for running in start_api(settings, raise_server_exceptions=False):
+        running.app.dependency_overrides[get_scorer] = lambda: Broken()
+        with caplog.at_level(logging.ERROR):
+            body = assert_error(post(running, {"profile": PROFILE}), 500, "internal_error")
+        assert "secret internals" not in json.dumps(body)
+        assert any("secret internals" in (r.exc_text or "") for r in caplog.records)
