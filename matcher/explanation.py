@@ -30,11 +30,12 @@ MAX_REASONS: Final = 4
 FACTOR_FEATURES: Final[dict[str, tuple[str, ...]]] = {
     "training": ("trained_in_trade", "trained_in_sector"),
     "experience": ("experience_trade_years", "experience_sector_years"),
-    "education": ("education_gap",),
+    "education": ("education_shortfall", "education_margin"),
     "preference": ("prefers_sector",),
-    "age_demand": ("age", "age_over_40_x_demand"),
+    "age_demand": ("age", "age_over_40_x_demand", "age_over_50_x_demand"),
+    "milieu": ("outside_natural_milieu",),
     "budget": ("budget_slack",),
-    "local_competition": ("local_density_sector", "local_density_all", "local_one_person"),
+    "local_competition": ("competition_index", "local_density_all", "local_one_person"),
     "local_economy": (
         "local_unemployment",
         "local_activity",
@@ -42,6 +43,7 @@ FACTOR_FEATURES: Final[dict[str, tuple[str, ...]]] = {
         "local_urban_share",
         "region_unemployment",
         "region_poverty",
+        "agri_rural_share",
     ),
     "regional_record": ("region", "region_sector"),
 }
@@ -64,11 +66,7 @@ class Reason:
 
 
 def _national(builder: PairFeatureBuilder) -> dict[str, float]:
-    keys = builder.location_keys_
-    rows = [i for i, k in enumerate(keys) if k.startswith("MA-")] or list(range(len(keys)))
-    values = builder.location_values_[rows]
-    with np.errstate(all="ignore"):
-        mean = np.nanmean(values, axis=0) if not np.isnan(values).all() else values[0]
+    mean = builder.national_values_
     unemployment = [u for u, _ in builder.region_figures_.values()]
     poverty = [p for _, p in builder.region_figures_.values()]
     out = {
@@ -97,32 +95,29 @@ def neutralise(
     """A copy of ``features`` with one factor set to its neutral value."""
     out = features.copy()
     nat = national if national is not None else _national(builder)
-    if factor in ("training", "experience", "preference"):
+    if factor in ("training", "experience", "preference", "milieu"):
         for col in FACTOR_FEATURES[factor]:
             out[col] = 0.0
     elif factor == "education":
-        out["education_gap"] = 0.0
+        out["education_shortfall"] = 0.0
+        out["education_margin"] = 0.0
     elif factor == "age_demand":
         out["age"] = NEUTRAL_AGE
         out["age_over_40_x_demand"] = 0.0
+        out["age_over_50_x_demand"] = 0.0
     elif factor == "budget":
         out["budget_slack"] = NEUTRAL_BUDGET_SLACK
     elif factor == "local_competition":
-        type_pos = pd.Index(builder.project_type_ids_).get_indexer(
-            out["project_type"].astype("str")
-        )
-        density_col = builder.type_density_col_[type_pos]
-        national_density = np.array(
-            [nat[DENSITY_COLUMNS[d]] if d >= 0 else np.nan for d in density_col]
-        )
-        out["local_density_sector"] = np.where(
-            np.isnan(out["local_density_sector"].to_numpy(dtype=float)), np.nan, national_density
-        )
+        out["competition_index"] = 0.0
         out["local_density_all"] = nat["local_density_all"]
         out["local_one_person"] = nat["local_one_person"]
     elif factor == "local_economy":
+        agriculture = out["sector"].astype("str").to_numpy() == "agriculture"
         for col in FACTOR_FEATURES[factor]:
-            out[col] = nat[col]
+            if col == "agri_rural_share":
+                out[col] = np.where(agriculture, 1.0 - nat["local_urban_share"], 0.0)
+            else:
+                out[col] = nat[col]
     elif factor == "regional_record":
         for col in FACTOR_FEATURES[factor]:
             out[col] = pd.array([None] * len(out), dtype="str")

@@ -51,16 +51,24 @@ PERSON_FIT_FEATURES: Final[tuple[str, ...]] = (
     "experience_trade_years",
     "experience_sector_years",
     "needs_trade",
-    "education_gap",
+    "education_shortfall",
+    "education_margin",
     "age",
     "physical_demand",
     "age_over_40_x_demand",
+    "age_over_50_x_demand",
     "no_heavy_work",
     "prefers_sector",
     "has_preferences",
     "budget_slack",
 )
-PROJECT_FEATURES: Final[tuple[str, ...]] = ("cost_log", "home_based", "type_milieu_both", "rural")
+PROJECT_FEATURES: Final[tuple[str, ...]] = (
+    "cost_log",
+    "home_based",
+    "type_milieu_both",
+    "rural",
+    "outside_natural_milieu",
+)
 LOCAL_FEATURES: Final[tuple[str, ...]] = (
     "region_unemployment",
     "region_poverty",
@@ -69,8 +77,9 @@ LOCAL_FEATURES: Final[tuple[str, ...]] = (
     "local_activity",
     "local_self_employed",
     "local_one_person",
-    "local_density_sector",
+    "competition_index",
     "local_density_all",
+    "agri_rural_share",
 )
 NUMERIC_FEATURES: Final[tuple[str, ...]] = PERSON_FIT_FEATURES + PROJECT_FEATURES + LOCAL_FEATURES
 FEATURE_NAMES: Final[tuple[str, ...]] = NUMERIC_FEATURES + CATEGORICAL_FEATURES
@@ -81,12 +90,18 @@ MONOTONIC_INCREASING: Final[frozenset[str]] = frozenset(
         "trained_in_sector",
         "experience_trade_years",
         "experience_sector_years",
-        "education_gap",
+        "education_margin",
         "prefers_sector",
         "budget_slack",
     }
 )
 """Features whose effect on success the domain knows to be non-negative."""
+
+MONOTONIC_DECREASING: Final[frozenset[str]] = frozenset({"education_shortfall"})
+"""Features whose effect on success the domain knows to be non-positive."""
+
+MAX_BUDGET_RATIO: Final = 4.0
+"""Budget beyond four times the cost adds nothing more (working capital saturates)."""
 
 CENSUS_CATEGORY: Final[dict[str, str]] = {
     "commerce": "commerce",
@@ -217,6 +232,22 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
         # a constant keeps every model happy (trees cannot bin an all-missing column).
         values[:, np.isnan(values).all(axis=0)] = 0.0
         self.location_values_ = values
+        region_rows = [i for i, k in enumerate(self.location_keys_) if k in regions.index]
+        weights = (
+            regions["population"]
+            .reindex([self.location_keys_[i] for i in region_rows])
+            .to_numpy(dtype=np.float64)
+        )
+        with np.errstate(all="ignore"):
+            national = np.array(
+                [
+                    np.nansum(values[region_rows, j] * weights) / weights.sum()
+                    if np.isfinite(values[region_rows, j]).any()
+                    else 0.0
+                    for j in range(values.shape[1])
+                ]
+            )
+        self.national_values_ = national
 
     def _check_columns(self, X: object) -> None:
         if not isinstance(X, pd.DataFrame):
@@ -255,9 +286,19 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
         region = X[c.REGION_ID].astype("str").to_numpy(dtype=object)
 
         loc = self._location_values(X)
-        density = np.full(n, np.nan)
+        competition = np.zeros(n)
         has_density = self.type_density_col_[t] >= 0
-        density[has_density] = loc[has_density, 5 + self.type_density_col_[t][has_density]]
+        col = 5 + self.type_density_col_[t][has_density]
+        local_density = loc[has_density, col]
+        national_density = self.national_values_[col]
+        with np.errstate(all="ignore"):
+            competition[has_density] = np.clip(
+                np.log((local_density + 0.5) / (national_density + 0.5)), -2.0, 2.0
+            )
+        competition = np.nan_to_num(competition, nan=0.0)
+        agriculture = np.asarray(self.type_sector_ids_, dtype=object)[t] == "agriculture"
+        both = self.type_both_[t] > 0
+        outside = both & ((agriculture & (rural == 0)) | (~agriculture & (rural == 1)))
         region_codes, region_uniques = _factorize(X[c.REGION_ID])
         reg_fig = np.array(
             [self.region_figures_.get(r, (np.nan, np.nan)) for r in region_uniques], np.float64
@@ -270,20 +311,23 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
             "experience_trade_years": exp_exact_tab[exp_codes, t],
             "experience_sector_years": exp_sector_tab[exp_codes, t],
             "needs_trade": np.asarray(self.required_.any(axis=1), dtype=np.float64)[t],
-            "education_gap": education - self.type_min_education_[t],
+            "education_shortfall": np.maximum(self.type_min_education_[t] - education, 0.0),
+            "education_margin": np.maximum(education - self.type_min_education_[t], 0.0),
             "age": age,
             "physical_demand": demand,
             "age_over_40_x_demand": np.maximum(age - 40.0, 0.0) * demand,
+            "age_over_50_x_demand": np.maximum(age - 50.0, 0.0) * demand,
             "no_heavy_work": (X[c.HEALTH_CONSTRAINT].astype("str") == "no_heavy_work").to_numpy(
                 dtype=np.float64
             ),
             "prefers_sector": pref_tab[pref_codes, self.type_sector_[t]],
             "has_preferences": has_pref[pref_codes],
-            "budget_slack": np.log(np.maximum(budget, 1.0) / cost),
+            "budget_slack": np.log(np.clip(np.maximum(budget, 1.0) / cost, 0.0, MAX_BUDGET_RATIO)),
             "cost_log": np.log(cost),
             "home_based": self.type_home_[t],
             "type_milieu_both": self.type_both_[t],
             "rural": rural,
+            "outside_natural_milieu": outside.astype(np.float64),
             "region_unemployment": reg_fig[region_codes, 0],
             "region_poverty": reg_fig[region_codes, 1],
             "local_urban_share": loc[:, 0],
@@ -291,10 +335,11 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
             "local_activity": loc[:, 2],
             "local_self_employed": loc[:, 3],
             "local_one_person": loc[:, 4],
-            "local_density_sector": density,
+            "competition_index": competition,
             "local_density_all": np.nansum(loc[:, 5:9], axis=1)
             if not np.isnan(loc[:, 5:9]).all()
             else np.full(n, np.nan),
+            "agri_rural_share": np.where(agriculture, 1.0 - loc[:, 0], 0.0),
         }
         out = pd.DataFrame(features, index=X.index)
         out["project_type"] = pd.array(np.array(self.project_type_ids_, dtype=object)[t], "str")

@@ -47,6 +47,17 @@ REASON_TEXT: Final[dict[str, dict[str, tuple[str, str]]]] = {
             "Physically demanding for the person's age",
         ),
     },
+    "milieu": {
+        "fr": (
+            "Projet adapté au milieu de vie (urbain/rural)",
+            "Projet peu adapté au milieu de vie",
+        ),
+        "ar": ("مشروع ملائم لوسط العيش (حضري/قروي)", "مشروع غير ملائم كثيرا لوسط العيش"),
+        "en": (
+            "Suits where the person lives (urban/rural)",
+            "Less suited to where the person lives",
+        ),
+    },
     "budget": {
         "fr": ("Marge de budget au-delà du coût", "Budget juste au niveau du coût"),
         "ar": ("هامش في الميزانية يتجاوز التكلفة", "الميزانية بالكاد تغطي التكلفة"),
@@ -87,6 +98,7 @@ FACTOR_GROUP: Final[dict[str, str]] = {
     "education": "person",
     "preference": "person",
     "age_demand": "person",
+    "milieu": "person",
     "budget": "person",
     "local_competition": "market",
     "local_economy": "market",

@@ -31,6 +31,7 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 
 from matcher.features import (
     CATEGORICAL_FEATURES,
+    MONOTONIC_DECREASING,
     MONOTONIC_INCREASING,
     NUMERIC_FEATURES,
     PairFeatureBuilder,
@@ -53,7 +54,8 @@ def base_estimator(candidate: str, *, random_state: int = 0) -> Any:
             min_samples_leaf=40,
             l2_regularization=1.0,
             categorical_features=list(CATEGORICAL_FEATURES),
-            monotonic_cst=dict.fromkeys(MONOTONIC_INCREASING, 1),
+            monotonic_cst=dict.fromkeys(MONOTONIC_INCREASING, 1)
+            | dict.fromkeys(MONOTONIC_DECREASING, -1),
             early_stopping=True,
             validation_fraction=0.15,
             n_iter_no_change=20,
