@@ -24,6 +24,10 @@ from matcher.domain import EDUCATION_LEVELS, PHYSICAL_DEMANDS, SECTOR_IDS
 from matcher.reference import Reference
 from matcher.tabular import parse_experience, split_list
 
+FEATURE_VERSION: Final = 2
+"""Bumped whenever the features or the builder's fitted state change: artefacts
+built with another version are refused by the registry instead of failing later."""
+
 INPUT_COLUMNS: Final[tuple[str, ...]] = (
     c.AGE,
     c.REGION_ID,

@@ -205,6 +205,14 @@ class Registry:
                     f"model {version} was built with {lib} {built.get(lib)}, "
                     f"this runtime has {runtime[lib]}; retrain it with `matcher train`"
                 )
+        from matcher.features import FEATURE_VERSION
+
+        if manifest.get("feature_version") != FEATURE_VERSION:
+            raise IncompatibleModelError(
+                f"model {version} was built with feature code version "
+                f"{manifest.get('feature_version')!r}, this matcher has {FEATURE_VERSION}; "
+                "retrain it with `matcher train`"
+            )
         if manifest.get("reference_fingerprint") != reference_fingerprint:
             raise CatalogueMismatchError(
                 f"model {version} was trained on another reference catalogue "
@@ -243,7 +251,10 @@ class Registry:
             joblib.dump(pipeline, artefact, compress=3)
             sha = sha256_file(artefact)
             version = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{sha[:6]}"
+            from matcher.features import FEATURE_VERSION
+
             full = {
+                "feature_version": FEATURE_VERSION,
                 **manifest,
                 "format_version": FORMAT_VERSION,
                 "version": version,

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     default_top_k: int = Field(default=5, ge=1, le=50)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     store_runs: bool = True
+    jobs_dir: Path = Path("jobs")
+    sync_cohort_rows: int = Field(default=5_000, ge=0)
 
 
 @lru_cache

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.routes import catalogue, diagnoses, health, models, recommendations
+from api.routes import catalogue, cohorts, diagnoses, health, models, recommendations
 
 ROUTERS = (
     health.router,
@@ -10,7 +10,8 @@ ROUTERS = (
     catalogue.router,
     diagnoses.router,
     models.router,
+    cohorts.router,
 )
-"""Every router ``create_app`` includes (the cohort routes are not ready yet)."""
+"""Every JSON router ``create_app`` includes."""
 
 __all__ = ["ROUTERS"]

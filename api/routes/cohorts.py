@@ -1,0 +1,272 @@
+"""Cohort files for analysts and programme managers: score and allocate by upload.
+
+``POST /v1/cohorts/score`` takes a CSV or Parquet upload. Files up to
+``settings.sync_cohort_rows`` rows are scored at once and the ranked CSV is the
+answer (counts in ``X-Matcher-*`` headers); larger files become a background
+job answered ``202`` with a status URL. Either way the job, its output and its
+rejects stay retrievable under ``/v1/cohorts/jobs/{id}``.
+``POST /v1/cohorts/allocate`` shares an envelope across an uploaded cohort.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import uuid
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, File, Form, Path, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel
+
+from api.deps import AuditDep, ReferenceDep, ScorerDep, SessionFactoryDep, SettingsDep
+from api.errors import ApiError, error_responses
+from api.security import Analyst
+from matcher.allocation_run import allocate_cohort
+from matcher.batch import rejects_path, score_file
+from matcher.errors import DataSchemaError
+from matcher.reference import Reference
+from matcher.scoring import Scorer
+from matcher.store import create_job, get_job, update_job
+from matcher.store.db import session_scope
+from matcher.store.jobs import JobRecord, JobStatus
+from matcher.tabular import read_header, read_table
+
+logger = logging.getLogger(__name__)
+router = APIRouter(prefix="/v1/cohorts", tags=["cohorts"])
+JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+
+
+class JobOut(BaseModel):
+    """A cohort scoring job."""
+
+    job_id: str
+    status: str
+    n_scored: int
+    n_rejected: int
+    error: str | None
+    created_at: str
+    finished_at: str | None
+    status_url: str
+    result_url: str
+    rejects_url: str
+
+
+def _job_out(job: JobRecord) -> JobOut:
+    base = f"/v1/cohorts/jobs/{job.id}"
+    return JobOut(
+        job_id=job.id,
+        status=str(job.status),
+        n_scored=job.n_scored,
+        n_rejected=job.n_rejected,
+        error=job.error,
+        created_at=job.created_at.isoformat(),
+        finished_at=job.finished_at.isoformat() if job.finished_at else None,
+        status_url=base,
+        result_url=f"{base}/result",
+        rejects_url=f"{base}/rejects",
+    )
+
+
+def _save_upload(upload: UploadFile, folder: FilePath) -> FilePath:
+    name = (upload.filename or "").lower()
+    suffix = ".parquet" if name.endswith(".parquet") else ".csv" if name.endswith(".csv") else ""
+    if not suffix:
+        raise DataSchemaError("upload a .csv or .parquet file (by its file name)")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"input{suffix}"
+    with target.open("wb") as fh:
+        shutil.copyfileobj(upload.file, fh, length=1 << 20)
+    if target.stat().st_size > MAX_UPLOAD_BYTES:
+        raise DataSchemaError("the upload is larger than 512 MiB; use `matcher score`")
+    return target
+
+
+def _count_rows(path: FilePath) -> int:
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    with path.open("rb") as fh:
+        return max(sum(1 for _ in fh) - 1, 0)
+
+
+def _run_job(
+    job_id: str,
+    input_path: FilePath,
+    output_path: FilePath,
+    *,
+    reference: Reference,
+    scorer: Scorer,
+    top_k: int,
+    sessions: Any,
+) -> None:
+    with session_scope(sessions) as session:
+        update_job(session=session, job_id=job_id, status=JobStatus.RUNNING)
+    try:
+        summary = score_file(
+            input_path, output_path, reference=reference, scorer=scorer, top_k=top_k
+        )
+    except Exception as exc:  # the job records any failure; nothing is lost silently
+        logger.exception("cohort job %s failed", job_id)
+        message = getattr(exc, "message", None) or "internal error while scoring"
+        with session_scope(sessions) as session:
+            update_job(session=session, job_id=job_id, status=JobStatus.FAILED, error=message)
+        return
+    with session_scope(sessions) as session:
+        update_job(
+            session=session,
+            job_id=job_id,
+            status=JobStatus.DONE,
+            n_scored=summary.n_scored,
+            n_rejected=summary.n_rejected,
+            rejects_path=str(rejects_path(output_path)),
+        )
+
+
+@router.post(
+    "/score",
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "The ranked cohort (small files)"},
+        202: {"model": JobOut, "description": "Accepted as a background job (large files)"},
+        **error_responses(401, 403, 422, 503),
+    },
+)
+def score_cohort(
+    principal: Analyst,
+    settings: SettingsDep,
+    reference: ReferenceDep,
+    scorer: ScorerDep,
+    sessions: SessionFactoryDep,
+    audit: AuditDep,
+    background: BackgroundTasks,
+    file: Annotated[UploadFile, File(description="Cohort file, .csv or .parquet")],
+    top_k: Annotated[int, Form(ge=1, le=50)] = 5,
+) -> Response:
+    """Score an uploaded cohort file (a background job for large files)."""
+    audit.model_version = scorer.version
+    job_id = uuid.uuid4().hex
+    folder = settings.jobs_dir / job_id
+    input_path = _save_upload(file, folder)
+    from matcher import columns as c
+    from matcher.cohort import require_columns
+
+    require_columns(read_header(input_path), c.PROFILE_REQUIRED, what="the upload")
+    output_path = folder / "scores.csv"
+    with session_scope(sessions) as session:
+        create_job(
+            session=session,
+            kind="score",
+            input_path=str(input_path),
+            output_path=str(output_path),
+            actor=principal.label,
+        )
+    kwargs: dict[str, Any] = {
+        "reference": reference,
+        "scorer": scorer,
+        "top_k": top_k,
+        "sessions": sessions,
+    }
+    if _count_rows(input_path) > settings.sync_cohort_rows:
+        background.add_task(_run_job, job_id, input_path, output_path, **kwargs)
+        with session_scope(sessions) as session:
+            job = get_job(session=session, job_id=job_id)
+        body = _job_out(job).model_dump()
+        return JSONResponse(body, status_code=202, headers={"Location": body["status_url"]})
+    _run_job(job_id, input_path, output_path, **kwargs)
+    with session_scope(sessions) as session:
+        job = get_job(session=session, job_id=job_id)
+    if job.status != JobStatus.DONE:
+        raise ApiError(422, "data_schema", job.error or "the file could not be scored")
+    return FileResponse(
+        output_path,
+        media_type="text/csv",
+        filename="scores.csv",
+        headers={
+            "X-Matcher-Job": job.id,
+            "X-Matcher-Scored": str(job.n_scored),
+            "X-Matcher-Rejected": str(job.n_rejected),
+            "X-Matcher-Model-Version": scorer.version,
+            "Link": f'</v1/cohorts/jobs/{job.id}/rejects>; rel="rejects"',
+        },
+    )
+
+
+def _owned_job(sessions: Any, job_id: str) -> JobRecord:
+    with session_scope(sessions) as session:
+        return get_job(session=session, job_id=job_id)
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut, responses=error_responses(401, 403, 404))
+def job_status(principal: Analyst, sessions: SessionFactoryDep, job_id: JobId) -> JobOut:
+    """Status and counts of a cohort job."""
+    return _job_out(_owned_job(sessions, job_id))
+
+
+@router.get(
+    "/jobs/{job_id}/result",
+    responses={200: {"content": {"text/csv": {}}}, **error_responses(401, 403, 404, 409)},
+)
+def job_result(principal: Analyst, sessions: SessionFactoryDep, job_id: JobId) -> Response:
+    """The ranked output of a finished job."""
+    job = _owned_job(sessions, job_id)
+    if job.status != JobStatus.DONE:
+        raise ApiError(409, "job_not_done", f"job {job_id} is {job.status}")
+    return FileResponse(job.output_path, media_type="text/csv", filename="scores.csv")
+
+
+@router.get(
+    "/jobs/{job_id}/rejects",
+    responses={200: {"content": {"text/csv": {}}}, **error_responses(401, 403, 404, 409)},
+)
+def job_rejects(principal: Analyst, sessions: SessionFactoryDep, job_id: JobId) -> Response:
+    """The rejected rows of a finished job (row_number, beneficiary_id, error)."""
+    job = _owned_job(sessions, job_id)
+    if job.status != JobStatus.DONE or not job.rejects_path:
+        raise ApiError(409, "job_not_done", f"job {job_id} is {job.status}")
+    return FileResponse(job.rejects_path, media_type="text/csv", filename="rejects.csv")
+
+
+@router.post("/allocate", responses=error_responses(401, 403, 422, 503))
+def allocate_upload(
+    principal: Analyst,
+    settings: SettingsDep,
+    reference: ReferenceDep,
+    scorer: ScorerDep,
+    audit: AuditDep,
+    file: Annotated[UploadFile, File(description="Cohort file, .csv or .parquet")],
+    envelope_mad: Annotated[float, Form(ge=0)],
+    top_k: Annotated[int, Form(ge=1, le=50)] = 5,
+    max_share_per_type: Annotated[float | None, Form(gt=0, le=1)] = None,
+    max_per_type_per_commune: Annotated[int | None, Form(ge=1)] = None,
+) -> dict[str, Any]:
+    """Share a budget envelope across an uploaded cohort (one row per person)."""
+    audit.model_version = scorer.version
+    folder = settings.jobs_dir / uuid.uuid4().hex
+    input_path = _save_upload(file, folder)
+    run = allocate_cohort(
+        read_table(input_path),
+        envelope_mad=envelope_mad,
+        reference=reference,
+        scorer=scorer,
+        top_k=top_k,
+        max_share_per_type=max_share_per_type,
+        max_per_type_per_commune=max_per_type_per_commune,
+    )
+    alloc = run.allocation
+    return {
+        "model_version": scorer.version,
+        "envelope_mad": alloc.envelope_mad,
+        "spend_mad": alloc.spend_mad,
+        "expected_successes": alloc.expected_successes,
+        "method": alloc.method_used,
+        "optimal": alloc.optimal,
+        "gap": alloc.gap,
+        "baseline_expected_successes": alloc.baseline.expected_successes,
+        "gain_over_baseline": alloc.gain_over_baseline,
+        "n_rejected": len(run.rejects),
+        "assignments": alloc.assignments.to_dict(orient="records"),
+        "rejects": run.rejects.to_dict(orient="records"),
+    }
