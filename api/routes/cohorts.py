@@ -147,8 +147,7 @@ def score_cohort(
 ) -> Response:
     """Score an uploaded cohort file (a background job for large files)."""
     audit.model_version = scorer.version
-    job_id = uuid.uuid4().hex
-    folder = settings.jobs_dir / job_id
+    folder = settings.jobs_dir / uuid.uuid4().hex
     input_path = _save_upload(file, folder)
     from matcher import columns as c
     from matcher.cohort import require_columns
@@ -156,7 +155,7 @@ def score_cohort(
     require_columns(read_header(input_path), c.PROFILE_REQUIRED, what="the upload")
     output_path = folder / "scores.csv"
     with session_scope(sessions) as session:
-        create_job(
+        job_id = create_job(
             session=session,
             kind="score",
             input_path=str(input_path),
