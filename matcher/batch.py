@@ -144,9 +144,11 @@ def score_file(
     rej = _Sink(rejects_path(output_path))
     columns = OUTPUT_COLUMNS + (["reasons"] if explain else [])
     seen: set[str] = set()
+    chunks = iter_table(input_path, chunk_rows=chunk_rows)
     try:
-        for chunk in iter_table(input_path, chunk_rows=chunk_rows):
+        for chunk in chunks:
             summary.n_rows += len(chunk)
+            ids = chunk[c.BENEFICIARY_ID].astype("str").str.strip()
             valid, rejects = validate_profiles(chunk, reference)
             if len(valid):
                 again = valid[c.BENEFICIARY_ID].isin(seen)
@@ -166,7 +168,10 @@ def score_file(
                         ignore_index=True,
                     ).sort_values(c.ROW_NUMBER)
                     valid = valid.loc[~again].reset_index(drop=True)
-                seen.update(valid[c.BENEFICIARY_ID].tolist())
+
+            # Every id of the chunk counts as seen, rejected rows included, so that
+            # what is a duplicate does not depend on where the chunks are cut.
+            seen.update(i for i in ids.tolist() if i)
             if len(rejects):
                 rej.write(rejects[REJECT_COLUMNS])
                 summary.n_rejected += len(rejects)
@@ -186,6 +191,7 @@ def score_file(
         out.commit(pd.DataFrame({col: pd.Series(dtype="str") for col in columns}))
         rej.commit(pd.DataFrame({col: pd.Series(dtype="str") for col in REJECT_COLUMNS}))
     except BaseException:
+        chunks.close()
         out.abort()
         rej.abort()
         raise

@@ -170,7 +170,7 @@ def top_reasons(effects: NDArray[np.float64], *, max_reasons: int = MAX_REASONS)
         effect = float(effects[k])
         if abs(effect) < MIN_EFFECT and len(reasons) >= 2:
             break
-        if effect == 0.0:
+        if round(effect, 4) == 0.0:
             continue
         factor = FACTORS[k]
         reasons.append(

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -66,25 +67,43 @@ def as_text_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def _read_csv(path: Path, **kwargs: object) -> pd.DataFrame:
     try:
         return pd.read_csv(
-            path,
-            dtype="str",
-            keep_default_na=False,
-            na_filter=False,
-            encoding="utf-8",
-            skipinitialspace=False,
-            **kwargs,
+            path, dtype="str", keep_default_na=False, na_filter=False, encoding="utf-8", **kwargs
         )
     except UnicodeDecodeError:
-        # Mixed encodings happen in exports from old spreadsheets: Latin-1 can
-        # decode any byte, so no row is lost; odd characters surface in validation.
-        return pd.read_csv(
-            path,
-            dtype="str",
-            keep_default_na=False,
-            na_filter=False,
-            encoding="latin-1",
-            **kwargs,
-        )
+        with _transcoded(path) as clean:
+            return pd.read_csv(
+                clean,
+                dtype="str",
+                keep_default_na=False,
+                na_filter=False,
+                encoding="utf-8",
+                **kwargs,
+            )
+
+
+@contextmanager
+def _transcoded(path: Path) -> Generator[Path, None, None]:
+    """A UTF-8 copy of a file whose lines mix UTF-8 and Windows-1252/Latin-1.
+
+    Exports from old spreadsheets mix encodings; each line is decoded on its
+    own (UTF-8 first, then cp1252, then Latin-1, which decodes any byte), so no
+    row is lost and accented names keep their letters.
+    """
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".utf8.csv", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        with path.open("rb") as src, tmp.open("w", encoding="utf-8", newline="") as dst:
+            for raw in src:
+                for encoding in ("utf-8", "cp1252", "latin-1"):
+                    try:
+                        dst.write(raw.decode(encoding))
+                        break
+                    except UnicodeDecodeError:
+                        continue
+        yield tmp
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def read_table(path: Path | str) -> pd.DataFrame:
@@ -123,7 +142,9 @@ def read_table(path: Path | str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def iter_table(path: Path | str, *, chunk_rows: int = 50_000) -> Iterator[pd.DataFrame]:
+def iter_table(
+    path: Path | str, *, chunk_rows: int = 50_000
+) -> Generator[pd.DataFrame, None, None]:
     """Read a CSV or Parquet file in chunks of text cells (constant memory).
 
     Each chunk keeps a ``RangeIndex`` continuing from the previous chunk, so
@@ -137,30 +158,16 @@ def iter_table(path: Path | str, *, chunk_rows: int = 50_000) -> Iterator[pd.Dat
     try:
         if suffix == ".csv":
             try:
-                reader = pd.read_csv(
-                    path,
-                    dtype="str",
-                    keep_default_na=False,
-                    na_filter=False,
-                    encoding="utf-8",
-                    chunksize=chunk_rows,
-                )
-                chunks: Iterable[pd.DataFrame] = reader
-                first = next(iter(reader), None)
+                for chunk in _csv_chunks(path, chunk_rows, skip=0):
+                    yield _renumber(chunk, start)
+                    start += len(chunk)
             except UnicodeDecodeError:
-                first = None
-                chunks = ()
-                frame = _read_csv(path)
-                for lo in range(0, len(frame), chunk_rows):
-                    yield _renumber(frame.iloc[lo : lo + chunk_rows], lo)
-                return
-            if first is None:
-                return
-            yield _renumber(first, start)
-            start += len(first)
-            for chunk in chunks:
-                yield _renumber(chunk, start)
-                start += len(chunk)
+                # Mixed encodings: go on from the first row not yet given, on a
+                # transcoded copy (the rows already yielded are not read twice).
+                with _transcoded(path) as clean:
+                    for chunk in _csv_chunks(clean, chunk_rows, skip=start):
+                        yield _renumber(chunk, start)
+                        start += len(chunk)
         else:
             parquet = pq.ParquetFile(path)
             for batch in parquet.iter_batches(batch_size=chunk_rows):
@@ -180,6 +187,19 @@ def iter_table(path: Path | str, *, chunk_rows: int = 50_000) -> Iterator[pd.Dat
         raise DataSchemaError(
             f"{path}: cannot be read: {exc}", details={"path": str(path)}
         ) from exc
+
+
+def _csv_chunks(path: Path, chunk_rows: int, *, skip: int) -> Generator[pd.DataFrame, None, None]:
+    with pd.read_csv(
+        path,
+        dtype="str",
+        keep_default_na=False,
+        na_filter=False,
+        encoding="utf-8",
+        chunksize=chunk_rows,
+        skiprows=range(1, skip + 1) if skip else None,
+    ) as reader:
+        yield from reader
 
 
 def _renumber(chunk: pd.DataFrame, start: int) -> pd.DataFrame:
