@@ -198,7 +198,7 @@ def _owned_job(sessions: Any, job_id: str) -> JobRecord:
         return get_job(session=session, job_id=job_id)
 
 
-@router.get("/jobs/{job_id}", response_model=JobOut, responses=error_responses(401, 403, 404))
+@router.get("/jobs/{job_id}", response_model=JobOut, responses=error_responses(401, 403, 404, 422))
 def job_status(principal: Analyst, sessions: SessionFactoryDep, job_id: JobId) -> JobOut:
     """Status and counts of a cohort job."""
     return _job_out(_owned_job(sessions, job_id))
@@ -206,7 +206,7 @@ def job_status(principal: Analyst, sessions: SessionFactoryDep, job_id: JobId) -
 
 @router.get(
     "/jobs/{job_id}/result",
-    responses={200: {"content": {"text/csv": {}}}, **error_responses(401, 403, 404, 409)},
+    responses={200: {"content": {"text/csv": {}}}, **error_responses(401, 403, 404, 409, 422)},
 )
 def job_result(principal: Analyst, sessions: SessionFactoryDep, job_id: JobId) -> Response:
     """The ranked output of a finished job."""
@@ -218,7 +218,7 @@ def job_result(principal: Analyst, sessions: SessionFactoryDep, job_id: JobId) -
 
 @router.get(
     "/jobs/{job_id}/rejects",
-    responses={200: {"content": {"text/csv": {}}}, **error_responses(401, 403, 404, 409)},
+    responses={200: {"content": {"text/csv": {}}}, **error_responses(401, 403, 404, 409, 422)},
 )
 def job_rejects(principal: Analyst, sessions: SessionFactoryDep, job_id: JobId) -> Response:
     """The rejected rows of a finished job (row_number, beneficiary_id, error)."""
