@@ -45,7 +45,7 @@ typecheck: venv
 
 ## test: the README's second command: install, system deps, lint, types, the whole suite (with PostgreSQL and Chromium)
 test: venv system-deps lint typecheck
-	bash scripts/with_postgres.sh $(PY) -m pytest --run-browser --cov --cov-report=term:skip-covered
+	bash scripts/with_postgres.sh $(PY) -m pytest --run-browser --cov --cov-report=term:skip-covered --cov-fail-under=90
 
 ## test-fast: the suite without browser and PostgreSQL
 test-fast: venv

@@ -151,7 +151,11 @@ def score_file(
             ids = chunk[c.BENEFICIARY_ID].astype("str").str.strip()
             valid, rejects = validate_profiles(chunk, reference)
             if len(valid):
-                again = valid[c.BENEFICIARY_ID].isin(seen)
+                # A Python set lookup per id: pandas' isin against a growing set
+                # rebuilds the whole set on every chunk (quadratic on big files).
+                again = pd.Series(
+                    [i in seen for i in valid[c.BENEFICIARY_ID].tolist()], index=valid.index
+                )
                 if again.any():
                     dup = valid.loc[again]
                     rejects = pd.concat(

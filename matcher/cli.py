@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -359,13 +360,11 @@ def export_history(
     """Turn recorded decisions and outcomes into a contract history file."""
 
     def go() -> None:
-        from matcher.store.db import make_engine, make_session_factory, session_scope
+        from matcher.store.db import session_scope
         from matcher.store.history_export import export_history as export
         from matcher.tabular import write_table
 
-        settings = _settings()
-        engine = make_engine(database_url or settings.database_url)
-        with session_scope(make_session_factory(engine)) as session:
+        with _key_session(database_url) as factory, session_scope(factory) as session:
             frame = export(session=session)
         write_table(frame, output)
         typer.echo(f"{len(frame)} funded projects with a 12-month outcome -> {output}")
@@ -463,14 +462,18 @@ def models_history(registry: RegistryOpt = None) -> None:
         )
 
 
-def _key_session(database_url: str | None) -> Any:
+@contextmanager
+def _key_session(database_url: str | None) -> Iterator[Any]:
+    """A session factory on the (migrated) database; the engine is disposed after."""
     from matcher.store.db import make_engine, make_session_factory, upgrade_database
 
     settings = _settings()
-    url = database_url or settings.database_url
-    engine = make_engine(url)
-    upgrade_database(engine)
-    return make_session_factory(engine)
+    engine = make_engine(database_url or settings.database_url)
+    try:
+        upgrade_database(engine)
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
 
 
 @keys_app.command("create")
@@ -490,8 +493,12 @@ def keys_create(
         except ValueError:
             typer.echo("error: --role must be counsellor, analyst or admin", err=True)
             raise typer.Exit(code=2) from None
-        with session_scope(_key_session(database_url)) as session:
-            key, info = create_key(session=session, role=role_value, label=label)
+        try:
+            with _key_session(database_url) as factory, session_scope(factory) as session:
+                key, info = create_key(session=session, role=role_value, label=label)
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(code=2) from None
         typer.echo(f"{info.role} key for {info.label!r} (shown once, store it safely):")
         typer.echo(key)
 
@@ -509,7 +516,7 @@ def keys_revoke(
         from matcher.store.db import session_scope
         from matcher.store.keys import revoke_key
 
-        with session_scope(_key_session(database_url)) as session:
+        with _key_session(database_url) as factory, session_scope(factory) as session:
             revoke_key(session=session, label=label)
         typer.echo(f"revoked {label!r}")
 
@@ -526,7 +533,7 @@ def keys_list(
         from matcher.store.db import session_scope
         from matcher.store.keys import list_keys
 
-        with session_scope(_key_session(database_url)) as session:
+        with _key_session(database_url) as factory, session_scope(factory) as session:
             for info in list_keys(session=session):
                 state = f"revoked {info.revoked_at}" if info.revoked_at else "active"
                 typer.echo(f"{info.label:24} {info.role:11} {info.key_prefix}…  {state}")
@@ -548,7 +555,7 @@ def bootstrap(
         from matcher.reference import load_reference
         from matcher.registry import Registry
         from matcher.store.db import session_scope
-        from matcher.store.keys import Role, create_key, has_admin_key
+        from matcher.store.keys import Role, create_key, has_admin_key, list_keys
 
         settings = _settings(registry, reference)
         reg = Registry(settings.registry)
@@ -570,11 +577,17 @@ def bootstrap(
             typer.echo(f"model {result.version} trained and active")
         else:
             typer.echo(f"active model: {reg.active_version()}")
-        with session_scope(_key_session(None)) as session:
+        with _key_session(None) as factory, session_scope(factory) as session:
             if has_admin_key(session=session):
                 typer.echo("an admin key exists already (create more: matcher keys create)")
                 return
-            key, _ = create_key(session=session, role=Role.ADMIN, label="local-admin")
+            label = "local-admin"
+            taken = {info.label for info in list_keys(session=session)}
+            n = 1
+            while label in taken:
+                n += 1
+                label = f"local-admin-{n}"
+            key, _ = create_key(session=session, role=Role.ADMIN, label=label)
         typer.echo("")
         typer.echo("Sign in at http://127.0.0.1:8000/ with this admin key (shown once):")
         typer.echo(f"    {key}")

@@ -1,0 +1,175 @@
+"""``training.train``: candidate choice, evidence, and one full training run."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.dummy import DummyClassifier
+
+import training.train
+from matcher.reference import Reference
+from matcher.registry import Registry
+from matcher.scoring import Scorer
+from training.generator import generate_world, write_world
+from training.history import load_history
+from training.train import TRAINED_IDS, TrainResult, evidence_table, select_candidate, train_model
+
+DATA = Path(__file__).resolve().parents[3] / "data_samples"
+
+
+@dataclass(frozen=True)
+class Trained:
+    result: TrainResult
+    root: Path
+    active_before: str
+    history: Path
+
+
+@pytest.fixture(scope="module")
+def trained(
+    tmp_path_factory: pytest.TempPathFactory, trained_registry_path: Path, reference: Reference
+) -> Trained:
+    """A small new world trained (not activated) next to the session's active version."""
+    base = tmp_path_factory.mktemp("train_unit")
+    root = base / "models"
+    shutil.copytree(trained_registry_path, root)
+    paths = write_world(generate_world(reference, n_history=600, n_cohort=30, seed=21), base)
+    active = Registry(root).active_version()
+    assert active is not None
+    result = train_model(
+        paths["history"],
+        reference=reference,
+        registry=Registry(root),
+        activate=False,
+        candidates=("logit",),
+        actor="unit",
+        eval_cohort=paths["cohort"],
+        eval_truth=paths["cohort_truth"],
+    )
+    return Trained(result=result, root=root, active_before=active, history=paths["history"])
+
+
+def test_result_and_registry(trained: Trained) -> None:
+    registry = Registry(trained.root)
+    assert trained.result.version in registry.versions()
+    assert trained.result.activated is False
+    assert trained.result.refusal is None
+    assert trained.result.n_rejected == 0
+    assert registry.active_version() == trained.active_before
+
+
+def test_manifest_describes_the_run(trained: Trained, reference: Reference) -> None:
+    manifest = Registry(trained.root).manifest(trained.result.version)
+    metrics = trained.result.metrics
+    assert manifest["reference_fingerprint"] == reference.fingerprint
+    digest = hashlib.sha256(trained.history.read_bytes()).hexdigest()
+    assert manifest["history_fingerprint"] == digest
+    assert manifest["n_rows"] == 600
+    assert manifest["n_train"] + manifest["n_test"] == 600
+    assert manifest["n_test"] == metrics["holdout"]["overall"]["n"]
+    assert (
+        pd.Timestamp(manifest["split_cut_date"]).strftime("%Y-%m-%d")
+        == (manifest["split_cut_date"])
+    )
+    assert manifest["candidate"] == metrics["candidate"] == "logit"
+    assert manifest["target"] == "active_12m"
+    assert manifest["feature_columns"]
+    assert manifest["headline"] == {
+        k: metrics["holdout"]["overall"][k] for k in ("roc_auc", "log_loss", "brier")
+    }
+    assert set(metrics["cv_log_loss"]) == {"logit"}
+
+
+def test_side_by_side_comparison_on_unseen_people(trained: Trained) -> None:
+    comparison = trained.result.metrics["comparison"]
+    assert comparison["active_version"] == trained.active_before
+    assert comparison["n_rows"] == trained.result.metrics["holdout"]["overall"]["n"]
+    for side in ("candidate", "active"):
+        assert 0 <= comparison[side]["roc_auc"] <= 1
+        assert comparison[side]["n"] == comparison["n_rows"]
+
+
+def test_trained_ids_and_importance(trained: Trained, reference: Reference) -> None:
+    folder = Registry(trained.root).path(trained.result.version)
+    history, _ = load_history(trained.history, reference)
+    stored = (folder / TRAINED_IDS).read_text(encoding="utf-8").split()
+    assert stored == sorted(set(history["beneficiary_id"]))
+    importance = trained.result.metrics["feature_importance"]
+    values = [row["importance"] for row in importance]
+    assert values == sorted(values, reverse=True)
+    assert {"feature", "importance", "std"} <= set(importance[0])
+
+
+def test_world_metrics_recorded(trained: Trained) -> None:
+    world = trained.result.metrics["world"]
+    assert world["n_beneficiaries"] > 0
+    assert world["cohort"].endswith("cohort.csv")
+    assert 0 < world["model"]["ndcg_at_5"] <= 1
+
+
+def test_saved_model_scores_like_a_fresh_load(trained: Trained, reference: Reference) -> None:
+    loaded = Registry(trained.root).load(
+        trained.result.version, reference_fingerprint=reference.fingerprint
+    )
+    scorer = Scorer.from_loaded(loaded)
+    history, _ = load_history(trained.history, reference)
+    scores = scorer.score_pairs(history.head(50))
+    assert ((scores > 0) & (scores < 1)).all()
+
+
+class _Recorder:
+    sizes: list[int]
+
+    def __init__(self) -> None:
+        self.sizes = []
+
+
+def test_select_candidate_picks_the_lowest_cv_log_loss(
+    monkeypatch: pytest.MonkeyPatch, reference: Reference
+) -> None:
+    seen = _Recorder()
+
+    class Prior(DummyClassifier):
+        def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Prior:
+            seen.sizes.append(len(X))
+            return super().fit(X, y, sample_weight)
+
+    def fake_pipeline(_reference: Reference, *, candidate: str, **_: Any) -> Any:
+        if candidate == "good":
+            return Prior(strategy="prior")
+        return DummyClassifier(strategy="constant", constant=0)
+
+    monkeypatch.setattr(training.train, "build_pipeline", fake_pipeline)
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame(
+        {
+            "beneficiary_id": [f"P{i // 2}" for i in range(300)],
+            "active_12m": rng.integers(0, 2, 300),
+        }
+    )
+    best, scores = select_candidate(train, reference, candidates=("bad", "good"), random_state=0)
+    assert best == "good"
+    assert scores["good"] < scores["bad"]
+    assert sum(seen.sizes) == 2 * 300
+
+    seen.sizes.clear()
+    monkeypatch.setattr(training.train, "MAX_CV_ROWS", 100)
+    select_candidate(train, reference, candidates=("good",), random_state=0)
+    assert sum(seen.sizes) // 2 <= 100
+
+
+def test_evidence_table_counts_every_funded_project(scorer: Scorer, reference: Reference) -> None:
+    history, _ = load_history(DATA / "history.csv", reference)
+    rows = history.head(300)
+    table = evidence_table(rows, scorer)
+    counts = rows["project_type_id"].value_counts()
+    assert set(table) == set(counts.index)
+    for ptype, n in counts.items():
+        assert table[ptype]["match"] + table[ptype]["no_match"] == n
