@@ -12,7 +12,7 @@ factor moves the score the stated way, so reasons cannot drift from the model.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -86,6 +86,40 @@ def _national(builder: PairFeatureBuilder) -> dict[str, float]:
     return out
 
 
+def neutral_values(
+    features: pd.DataFrame,
+    factor: str,
+    builder: PairFeatureBuilder,
+    national: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """The neutral value of each feature of one factor (a scalar or one per row)."""
+    nat = national if national is not None else _national(builder)
+    if factor in ("training", "experience", "preference", "milieu"):
+        return dict.fromkeys(FACTOR_FEATURES[factor], 0.0)
+    if factor == "education":
+        return {"education_shortfall": 0.0, "education_margin": 0.0}
+    if factor == "age_demand":
+        return {"age": NEUTRAL_AGE, "age_over_40_x_demand": 0.0, "age_over_50_x_demand": 0.0}
+    if factor == "budget":
+        return {"budget_slack": NEUTRAL_BUDGET_SLACK}
+    if factor == "local_competition":
+        return {
+            "competition_index": 0.0,
+            "local_density_all": nat["local_density_all"],
+            "local_one_person": nat["local_one_person"],
+        }
+    if factor == "local_economy":
+        agriculture = features["sector"].to_numpy(dtype=object) == "agriculture"
+        values: dict[str, Any] = {
+            col: nat[col] for col in FACTOR_FEATURES[factor] if col != "agri_rural_share"
+        }
+        values["agri_rural_share"] = np.where(agriculture, 1.0 - nat["local_urban_share"], 0.0)
+        return values
+    if factor == "regional_record":
+        return dict.fromkeys(FACTOR_FEATURES[factor], None)
+    raise ValueError(f"unknown factor {factor!r}")
+
+
 def neutralise(
     features: pd.DataFrame,
     factor: str,
@@ -94,35 +128,11 @@ def neutralise(
 ) -> pd.DataFrame:
     """A copy of ``features`` with one factor set to its neutral value."""
     out = features.copy()
-    nat = national if national is not None else _national(builder)
-    if factor in ("training", "experience", "preference", "milieu"):
-        for col in FACTOR_FEATURES[factor]:
-            out[col] = 0.0
-    elif factor == "education":
-        out["education_shortfall"] = 0.0
-        out["education_margin"] = 0.0
-    elif factor == "age_demand":
-        out["age"] = NEUTRAL_AGE
-        out["age_over_40_x_demand"] = 0.0
-        out["age_over_50_x_demand"] = 0.0
-    elif factor == "budget":
-        out["budget_slack"] = NEUTRAL_BUDGET_SLACK
-    elif factor == "local_competition":
-        out["competition_index"] = 0.0
-        out["local_density_all"] = nat["local_density_all"]
-        out["local_one_person"] = nat["local_one_person"]
-    elif factor == "local_economy":
-        agriculture = out["sector"].astype("str").to_numpy() == "agriculture"
-        for col in FACTOR_FEATURES[factor]:
-            if col == "agri_rural_share":
-                out[col] = np.where(agriculture, 1.0 - nat["local_urban_share"], 0.0)
-            else:
-                out[col] = nat[col]
-    elif factor == "regional_record":
-        for col in FACTOR_FEATURES[factor]:
-            out[col] = pd.array([None] * len(out), dtype="str")
-    else:
-        raise ValueError(f"unknown factor {factor!r}")
+    for col, value in neutral_values(features, factor, builder, national).items():
+        if value is None:
+            out[col] = pd.Series([None] * len(out), index=out.index, dtype=object)
+        else:
+            out[col] = value
     return out
 
 
@@ -146,11 +156,24 @@ def factor_effects(
 
 
 def neutralised_stack(features: pd.DataFrame, builder: PairFeatureBuilder) -> pd.DataFrame:
-    """``features`` followed by one neutralised copy per factor (in FACTORS order)."""
+    """``features`` followed by one neutralised copy per factor (in FACTORS order).
+
+    Built column by column in numpy (one frame at the end): this runs on every
+    recommendation, where pandas' per-operation cost would dominate.
+    """
     national = _national(builder)
-    return pd.concat(
-        [features, *(neutralise(features, f, builder, national) for f in FACTORS)],
-        ignore_index=True,
+    n = len(features)
+    blocks = len(FACTORS) + 1
+    columns = {col: np.tile(features[col].to_numpy(), blocks) for col in features.columns}
+    for i, factor in enumerate(FACTORS, start=1):
+        rows = slice(i * n, (i + 1) * n)
+        for col, value in neutral_values(features, factor, builder, national).items():
+            columns[col][rows] = value
+    return pd.DataFrame(
+        {
+            col: pd.Series(values, dtype=object) if values.dtype == object else values
+            for col, values in columns.items()
+        }
     )
 
 

@@ -124,8 +124,14 @@ DENSITY_COLUMNS: Final[tuple[str, ...]] = (
 )
 
 
+def _text(values: pd.Series) -> NDArray[np.object_]:
+    """A column as a plain object array of str ("" for missing): fast for small frames."""
+    out = values.to_numpy(dtype=object, na_value="")
+    return np.asarray(out, dtype=object)
+
+
 def _factorize(values: pd.Series) -> tuple[NDArray[np.intp], list[str]]:
-    codes, uniques = pd.factorize(values.astype("str"), use_na_sentinel=False)
+    codes, uniques = pd.factorize(_text(values), use_na_sentinel=False)
     return np.asarray(codes, dtype=np.intp), [str(u) for u in uniques]
 
 
@@ -267,7 +273,7 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
         self._check_columns(X)
         n = len(X)
         type_index = pd.Index(self.project_type_ids_)
-        t = type_index.get_indexer(X[c.PROJECT_TYPE_ID].astype("str"))
+        t = type_index.get_indexer(_text(X[c.PROJECT_TYPE_ID]))
         if (t < 0).any():
             bad = X[c.PROJECT_TYPE_ID].to_numpy()[t < 0][0]
             raise ValueError(f"unknown project_type_id {bad!r}")
@@ -280,14 +286,14 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
         pref_tab, has_pref = self._preference_tables(pref_uniques)
 
         education = pd.Categorical(
-            X[c.EDUCATION_LEVEL].astype("str"), categories=EDUCATION_LEVELS
+            _text(X[c.EDUCATION_LEVEL]), categories=EDUCATION_LEVELS
         ).codes.astype(np.float64)
         age = X[c.AGE].to_numpy(dtype=np.float64)
         demand = self.type_demand_[t]
         budget = X[c.BUDGET_MAD].to_numpy(dtype=np.float64)
         cost = self.type_cost_[t]
-        rural = (X[c.MILIEU].astype("str") == "rural").to_numpy(dtype=np.float64)
-        region = X[c.REGION_ID].astype("str").to_numpy(dtype=object)
+        rural = (_text(X[c.MILIEU]) == "rural").astype(np.float64)
+        region = _text(X[c.REGION_ID])
 
         loc = self._location_values(X)
         competition = np.zeros(n)
@@ -321,9 +327,7 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
             "physical_demand": demand,
             "age_over_40_x_demand": np.maximum(age - 40.0, 0.0) * demand,
             "age_over_50_x_demand": np.maximum(age - 50.0, 0.0) * demand,
-            "no_heavy_work": (X[c.HEALTH_CONSTRAINT].astype("str") == "no_heavy_work").to_numpy(
-                dtype=np.float64
-            ),
+            "no_heavy_work": (_text(X[c.HEALTH_CONSTRAINT]) == "no_heavy_work").astype(np.float64),
             "prefers_sector": pref_tab[pref_codes, self.type_sector_[t]],
             "has_preferences": has_pref[pref_codes],
             "budget_slack": np.log(np.clip(np.maximum(budget, 1.0) / cost, 0.0, MAX_BUDGET_RATIO)),
@@ -345,12 +349,19 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
             else np.full(n, np.nan),
             "agri_rural_share": np.where(agriculture, 1.0 - loc[:, 0], 0.0),
         }
-        out = pd.DataFrame(features, index=X.index)
-        out["project_type"] = pd.array(np.array(self.project_type_ids_, dtype=object)[t], "str")
-        out["sector"] = pd.array(sector_ids, dtype="str")
-        out["region"] = pd.array(region, dtype="str")
-        out["region_sector"] = pd.array(region + "|" + sector_ids, dtype="str")
-        return out[list(FEATURE_NAMES)]
+        # Categories stay plain object arrays: for the few hundred rows of one
+        # recommendation, Arrow-backed strings cost more than the arithmetic.
+        categories = {
+            "project_type": np.array(self.project_type_ids_, dtype=object)[t],
+            "sector": sector_ids,
+            "region": region,
+            "region_sector": region + "|" + sector_ids,
+        }
+        columns = {name: features[name] for name in NUMERIC_FEATURES} | {
+            name: pd.Series(values, index=X.index, dtype=object)
+            for name, values in categories.items()
+        }
+        return pd.DataFrame(columns, index=X.index)
 
     def _training_tables(
         self, uniques: list[str]
@@ -402,8 +413,8 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
 
     def _location_values(self, X: pd.DataFrame) -> NDArray[np.float64]:
         keys = pd.Index(self.location_keys_)
-        commune = keys.get_indexer(X[c.COMMUNE_CODE].astype("str").fillna(""))
-        region = keys.get_indexer(X[c.REGION_ID].astype("str"))
+        commune = keys.get_indexer(_text(X[c.COMMUNE_CODE]))
+        region = keys.get_indexer(_text(X[c.REGION_ID]))
         pos = np.where(commune >= 0, commune, region)
         values = np.full((len(X), self.location_values_.shape[1]), np.nan)
         known = pos >= 0

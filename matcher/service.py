@@ -178,11 +178,19 @@ def recommend(
         join_list([*split_list(str(person[c.TRAININGS])), trade]) for _, trade in trials
     ]
     pair_types = eligible_ids + [ptype for ptype, _ in trials]
+    row = {col: frame[col].iloc[0] for col in frame.columns}
     pairs = pd.DataFrame(
-        {col: np.repeat(frame[col].to_numpy(), len(pair_types)) for col in frame.columns}
+        {
+            col: pd.Series(
+                np.repeat(np.array([value], dtype=object), len(pair_types)), dtype=object
+            )
+            if isinstance(value, str)
+            else np.repeat(value, len(pair_types))
+            for col, value in row.items()
+        }
     )
-    pairs[c.TRAININGS] = pd.array(trainings, dtype="str")
-    pairs[c.PROJECT_TYPE_ID] = pd.array(pair_types, dtype="str")
+    pairs[c.TRAININGS] = pd.Series(np.array(trainings, dtype=object), dtype=object)
+    pairs[c.PROJECT_TYPE_ID] = pd.Series(np.array(pair_types, dtype=object), dtype=object)
 
     features = scorer.features(pairs) if len(pairs) else pd.DataFrame()
     builder = scorer.pipeline.named_steps["features"]
