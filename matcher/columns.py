@@ -90,12 +90,13 @@ PROJECT_TYPES_REQUIRED: Final = (
     "home_based",
     "min_education",
 )
-LOCAL_PROFILES_REQUIRED: Final = (
+LOCAL_PROFILES_COLUMNS: Final = (
     "level",
     "code",
     "region_id",
     "province_code",
     "name_fr",
+    "name_ar",
     "population",
     "urban_share",
     "unemployment_rate",
@@ -108,3 +109,5 @@ LOCAL_PROFILES_REQUIRED: Final = (
     "estab_industry_per_1000",
     "estab_construction_per_1000",
 )
+"""Columns of ``local_profiles.csv``, in file order."""
+LOCAL_PROFILES_REQUIRED: Final = tuple(col for col in LOCAL_PROFILES_COLUMNS if col != "name_ar")
