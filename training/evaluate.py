@@ -235,7 +235,12 @@ def world_report(
         "model": model_mix.to_dict(orient="index"),
         "truth": truth_mix.to_dict(orient="index"),
     }
-    if "F" in model_mix.index and "F" in truth_mix.index:
-        diff = (model_mix.loc["F"] - truth_mix.reindex(columns=model_mix.columns).loc["F"]).abs()
-        report["women_sector_mix_max_gap_points"] = round(float(diff.max()) * 100, 2)
+    # The men's gap is reported beside the women's: a gap that both share comes from
+    # the ranking in general, one that only women show would be steering.
+    for sex, key in (("F", "women"), ("M", "men")):
+        if sex in model_mix.index and sex in truth_mix.index:
+            diff = (
+                model_mix.loc[sex] - truth_mix.reindex(columns=model_mix.columns).loc[sex]
+            ).abs()
+            report[f"{key}_sector_mix_max_gap_points"] = round(float(diff.max()) * 100, 2)
     return report

@@ -636,6 +636,13 @@ def _sector_mix(world: dict[str, Any]) -> str:
             f"truth's** (largest gap {gap:.1f} points). Check whether the model "
             "reproduces historical steering before activating it."
         )
+    men = _number(world.get("men_sector_mix_max_gap_points"))
+    if men is not None:
+        parts.append(
+            f"For comparison, the largest gap in the men's mix is {men:.1f} points: a gap "
+            "both groups share comes from the ranking in general; one only women show "
+            "would be steering."
+        )
     return "\n\n".join(parts)
 
 

@@ -60,7 +60,17 @@ def test_world_report_has_every_section(report: dict[str, object], pairs: pd.Dat
         "by_group",
         "sector_mix_top3",
         "women_sector_mix_max_gap_points",
+        "men_sector_mix_max_gap_points",
     }
+    mix = report["sector_mix_top3"]
+    for sex, key in (("F", "women"), ("M", "men")):
+        gaps = [
+            abs(mix["model"][sex].get(sector, 0.0) - share)  # type: ignore[index]
+            for sector, share in mix["truth"][sex].items()  # type: ignore[index]
+        ]
+        assert report[f"{key}_sector_mix_max_gap_points"] == pytest.approx(
+            100 * max(gaps), abs=0.02
+        )
     assert report["n_pairs"] == len(pairs)
     assert report["n_beneficiaries"] == pairs["beneficiary_id"].nunique()
     keys = {
