@@ -18,7 +18,6 @@ reported, so the quality of any answer is known.
 
 from __future__ import annotations
 
-import heapq
 import math
 import time
 from collections.abc import Sequence
@@ -28,9 +27,19 @@ from typing import Final, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
+from matcher.allocation_solvers import (
+    Problem,
+    State,
+    chosen_options,
+    fill,
+    polished_best,
+    ratio_greedy,
+    rebuild,
+    solve_exact,
+    spend_of,
+    top1_baseline,
+)
 from matcher.columns import (
     BENEFICIARY_ID,
     COMMUNE_CODE,
@@ -72,8 +81,6 @@ ENVELOPE_EXHAUSTED: Final = "envelope_exhausted"
 NO_ELIGIBLE_OPTION: Final = "no_eligible_option"
 CAP_REACHED: Final = "cap_reached"
 
-MIP_REL_GAP: Final = 1e-6
-"""Relative gap at which HiGHS may declare the binary programme solved."""
 
 Method = Literal["auto", "exact", "greedy"]
 IntArray = npt.NDArray[np.intp]
@@ -162,71 +169,6 @@ class Allocation:
         return int((self.assignments[STATUS] == FUNDED).sum())
 
 
-@dataclass(frozen=True)
-class _Problem:
-    """Options as arrays, sorted by person, then descending score, cost, type id."""
-
-    person: IntArray
-    score: FloatArray
-    cost: FloatArray
-    type_idx: IntArray
-    group_idx: IntArray
-    type_ids: list[str]
-    options: list[IntArray]
-    envelope: float
-    type_cap: int | None
-    group_cap: int | None
-
-
-class _State:
-    """A mutable, always-feasible selection (one option per person at most)."""
-
-    def __init__(self, problem: _Problem) -> None:
-        self.pb = problem
-        self.choice = np.full(len(problem.options), -1, dtype=np.intp)
-        self.type_count = np.zeros(len(problem.type_ids), dtype=np.intp)
-        self.group_count = np.zeros(int(problem.group_idx.max(initial=-1)) + 1, dtype=np.intp)
-        self.spend = 0.0
-
-    def can_switch(self, p: int, b: int) -> bool:
-        """Whether person ``p`` may move from their current choice to option ``b``."""
-        pb, a = self.pb, int(self.choice[p])
-        cost_a = pb.cost[a] if a >= 0 else 0.0
-        if self.spend - cost_a + pb.cost[b] > pb.envelope:
-            return False
-        same_type = a >= 0 and pb.type_idx[a] == pb.type_idx[b]
-        if (
-            pb.type_cap is not None
-            and not same_type
-            and self.type_count[pb.type_idx[b]] >= pb.type_cap
-        ):
-            return False
-        same_group = a >= 0 and pb.group_idx[a] == pb.group_idx[b]
-        return not (
-            pb.group_cap is not None
-            and not same_group
-            and self.group_count[pb.group_idx[b]] >= pb.group_cap
-        )
-        return True
-
-    def switch(self, p: int, b: int) -> None:
-        """Move person ``p`` to option ``b`` (feasibility is the caller's check)."""
-        pb, a = self.pb, int(self.choice[p])
-        if a >= 0:
-            self.spend -= pb.cost[a]
-            self.type_count[pb.type_idx[a]] -= 1
-            self.group_count[pb.group_idx[a]] -= 1
-        self.spend += pb.cost[b]
-        self.type_count[pb.type_idx[b]] += 1
-        self.group_count[pb.group_idx[b]] += 1
-        self.choice[p] = b
-
-    def value(self) -> float:
-        """Sum of chosen scores."""
-        chosen = self.choice[self.choice >= 0]
-        return math.fsum(self.pb.score[chosen])
-
-
 def allocate(
     candidates: pd.DataFrame,
     *,
@@ -300,23 +242,23 @@ def allocate(
         type_cap = math.ceil(max_share_per_type * len(cohort) - 1e-9)
     problem = _problem(frame, cohort, float(envelope_mad), type_cap, max_per_type_per_commune)
 
-    baseline_state = _baseline(problem)
+    baseline_state = top1_baseline(problem)
     n_with_options = sum(1 for opts in problem.options if len(opts))
     use_exact = method == "exact" or (method == "auto" and n_with_options <= exact_limit)
     state, method_used, optimal, bound = None, "greedy", False, math.inf
     if use_exact:
-        x, is_optimal, dual_bound = _solve(problem, time_limit_s, integral=True)
+        x, is_optimal, dual_bound = solve_exact(problem, time_limit_s, integral=True)
         if x is not None:
-            state = _rebuild(problem, np.flatnonzero(x > 0.5))
-            _fill(state)
+            state = rebuild(problem, np.flatnonzero(x > 0.5))
+            fill(state)
             method_used, optimal, bound = "exact", is_optimal, dual_bound
     if state is None or not optimal:
-        lp_x, _, lp_bound = _solve(problem, time_limit_s, integral=False)
+        lp_x, _, lp_bound = solve_exact(problem, time_limit_s, integral=False)
         bound = min(bound, lp_bound)
-        starts = [_ratio_greedy(problem), _rebuild(problem, _chosen(baseline_state))]
+        starts = [ratio_greedy(problem), rebuild(problem, chosen_options(baseline_state))]
         if lp_x is not None:
-            starts.append(_rebuild(problem, np.flatnonzero(lp_x > 0.5)))
-        greedy_state = _polished_best(starts)
+            starts.append(rebuild(problem, np.flatnonzero(lp_x > 0.5)))
+        greedy_state = polished_best(starts)
         if state is None or greedy_state.value() > state.value():
             state, method_used = greedy_state, "greedy"
     value = state.value()
@@ -327,7 +269,7 @@ def allocate(
     return Allocation(
         assignments=_assignments(state, cohort),
         expected_successes=value,
-        spend_mad=_spend(state),
+        spend_mad=spend_of(state),
         envelope_mad=float(envelope_mad),
         method_used="exact" if method_used == "exact" else "greedy",
         optimal=optimal,
@@ -434,7 +376,7 @@ def _problem(
     envelope: float,
     type_cap: int | None,
     group_cap: int | None,
-) -> _Problem:
+) -> Problem:
     person = pd.Index(cohort).get_indexer(frame[BENEFICIARY_ID]).astype(np.intp)
     type_codes, type_ids = pd.factorize(frame[PROJECT_TYPE_ID])
     locality = np.where(
@@ -448,7 +390,7 @@ def _problem(
     person = person[order]
     starts = np.searchsorted(person, np.arange(len(cohort) + 1))
     idx = np.arange(len(order), dtype=np.intp)
-    return _Problem(
+    return Problem(
         person=person,
         score=score[order],
         cost=cost[order],
@@ -462,187 +404,17 @@ def _problem(
     )
 
 
-def _solve(
-    problem: _Problem, time_limit_s: float, *, integral: bool
-) -> tuple[FloatArray | None, bool, float]:
-    """Solve the binary programme (or its LP relaxation) with HiGHS.
-
-    Returns the solution (None when none was found), whether it is proven optimal,
-    and an upper bound on the objective (``inf`` when none is known).
-    """
-    n = len(problem.score)
-    if n == 0:
-        return np.zeros(0), True, 0.0
-    cols = np.arange(n)
-    rows = [sparse.csr_array((np.ones(n), (problem.person, cols)), shape=(len(problem.options), n))]
-    upper = [np.ones(len(problem.options))]
-    scale = float(problem.cost.max())
-    rows.append(sparse.csr_array(problem.cost.reshape(1, -1) / scale))
-    upper.append(np.array([problem.envelope / scale]))
-    for index, cap in (
-        (problem.type_idx, problem.type_cap),
-        (problem.group_idx, problem.group_cap),
-    ):
-        if cap is None:
-            continue
-        counts = np.bincount(index)
-        binding = np.flatnonzero(counts > cap)
-        if len(binding) == 0:
-            continue
-        mask = np.isin(index, binding)
-        row_of = np.searchsorted(binding, index[mask])
-        rows.append(
-            sparse.csr_array((np.ones(mask.sum()), (row_of, cols[mask])), shape=(len(binding), n))
-        )
-        upper.append(np.full(len(binding), float(cap)))
-    constraint = LinearConstraint(sparse.vstack(rows, format="csr"), -np.inf, np.concatenate(upper))
-    options: dict[str, float | bool] = {"time_limit": float(time_limit_s), "presolve": True}
-    if integral:
-        options["mip_rel_gap"] = MIP_REL_GAP
-    res = milp(
-        c=-problem.score,
-        constraints=constraint,
-        integrality=np.full(n, 1 if integral else 0),
-        bounds=Bounds(0, 1),
-        options=options,
-    )
-    x = None if res.x is None else np.asarray(res.x, dtype=np.float64)
-    if res.status == 0 and not integral:
-        return x, True, -float(res.fun)
-    dual = getattr(res, "mip_dual_bound", None)
-    bound = -float(dual) if dual is not None and np.isfinite(dual) else math.inf
-    return x, res.status == 0, bound
-
-
-def _rebuild(problem: _Problem, chosen: IntArray) -> _State:
-    """A feasible state from chosen options, added by descending score if they fit."""
-    state = _State(problem)
-    for b in sorted(chosen.tolist(), key=lambda i: -problem.score[i]):
-        p = int(problem.person[b])
-        if state.choice[p] < 0 and state.can_switch(p, b):
-            state.switch(p, b)
-    return state
-
-
-def _baseline(problem: _Problem) -> _State:
-    """Top-1 policy: people by descending top-1 score (then cheaper, then cohort order)."""
-    people = [p for p, opts in enumerate(problem.options) if len(opts)]
-    people.sort(
-        key=lambda p: (
-            -problem.score[problem.options[p][0]],
-            problem.cost[problem.options[p][0]],
-            p,
-        )
-    )
-    state = _State(problem)
-    for p in people:
-        top = int(problem.options[p][0])
-        if state.can_switch(p, top):
-            state.switch(p, top)
-    return state
-
-
-def _best_move(state: _State, p: int) -> tuple[float, float, int] | None:
-    """The feasible move of ``p`` with the best (score gained per MAD, score gained)."""
-    pb, a = state.pb, int(state.choice[p])
-    score_a = pb.score[a] if a >= 0 else 0.0
-    cost_a = pb.cost[a] if a >= 0 else 0.0
-    best: tuple[float, float, int] | None = None
-    for b in pb.options[p].tolist():
-        gain = pb.score[b] - score_a
-        if b == a or gain <= 0 or not state.can_switch(p, b):
-            continue
-        extra = pb.cost[b] - cost_a
-        move = (math.inf if extra <= 0 else gain / extra, gain, b)
-        if best is None or move[:2] > best[:2]:
-            best = move
-    return best
-
-
-def _ratio_greedy(problem: _Problem) -> _State:
-    state = _State(problem)
-    heap: list[tuple[float, float, int]] = []
-    for p in range(len(problem.options)):
-        move = _best_move(state, p)
-        if move is not None:
-            heap.append((-move[0], -move[1], p))
-    heapq.heapify(heap)
-    while heap:
-        _, _, p = heapq.heappop(heap)
-        move = _best_move(state, p)  # lazy: moves only get worse as money and caps run out
-        if move is None:
-            continue
-        if heap and (-move[0], -move[1]) > heap[0][:2]:
-            heapq.heappush(heap, (-move[0], -move[1], p))
-            continue
-        state.switch(p, move[2])
-        move = _best_move(state, p)
-        if move is not None:
-            heapq.heappush(heap, (-move[0], -move[1], p))
-    return state
-
-
-def _upgrade(state: _State, max_passes: int = 50) -> None:
-    """Spend what is left on the feasible moves with the largest score gain."""
-    pb = state.pb
-    for _ in range(max_passes):
-        moves: list[tuple[float, int, int]] = []
-        for p, opts in enumerate(pb.options):
-            a = int(state.choice[p])
-            base = pb.score[a] if a >= 0 else 0.0
-            moves.extend((pb.score[b] - base, p, b) for b in opts.tolist() if pb.score[b] > base)
-        moves.sort(key=lambda m: -m[0])
-        changed = set()
-        for _gain, p, b in moves:
-            if p not in changed and state.can_switch(p, b):
-                state.switch(p, b)
-                changed.add(p)
-        if not changed:
-            return
-
-
-def _fill(state: _State) -> None:
-    """Fund anybody unfunded whose best-scoring option still fits (score 0 included)."""
-    for p, opts in enumerate(state.pb.options):
-        if state.choice[p] < 0:
-            for b in opts.tolist():
-                if state.can_switch(p, b):
-                    state.switch(p, b)
-                    break
-
-
-def _chosen(state: _State) -> IntArray:
-    return state.choice[state.choice >= 0]
-
-
-def _polished_best(starts: list[_State]) -> _State:
-    """Upgrade and fill every start; keep the best."""
-    best: _State | None = None
-    for start in starts:
-        _upgrade(start)
-        _fill(start)
-        if best is None or start.value() > best.value():
-            best = start
-    assert best is not None
-    return best
-
-
-def _spend(state: _State) -> float:
-    chosen = state.choice[state.choice >= 0]
-    return math.fsum(state.pb.cost[chosen])
-
-
-def _figures(state: _State) -> Baseline:
+def _figures(state: State) -> Baseline:
     return Baseline(
         expected_successes=state.value(),
-        spend_mad=_spend(state),
+        spend_mad=spend_of(state),
         n_funded=int((state.choice >= 0).sum()),
     )
 
 
-def _assignments(state: _State, cohort: list[str]) -> pd.DataFrame:
+def _assignments(state: State, cohort: list[str]) -> pd.DataFrame:
     pb = state.pb
-    left = pb.envelope - _spend(state)
+    left = pb.envelope - spend_of(state)
     type_ids, costs, scores, statuses, reasons = [], [], [], [], []
     for p, opts in enumerate(pb.options):
         b = int(state.choice[p])
