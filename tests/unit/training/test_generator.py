@@ -251,3 +251,14 @@ def test_empty_world(reference, tmp_path):
     assert world.cohort_truth.empty
     assert describe_world(world)["n_history"] == 0
     assert read_table(write_world(world, tmp_path)["history"]).empty
+
+
+def test_shipped_sample_files_are_exactly_what_the_documented_command_makes(tmp_path: Path) -> None:
+    """data_samples/README.md's command regenerates the shipped files byte for byte."""
+    data = REFERENCE_DIR.parent
+    world = generate_world(
+        load_reference(REFERENCE_DIR), n_history=6000, n_cohort=600, seed=20261129
+    )
+    paths = write_world(world, tmp_path)
+    for name, path in paths.items():
+        assert path.read_bytes() == (data / path.name).read_bytes(), name
