@@ -55,6 +55,7 @@ def run(seed: int, n_history: int, n_cohort: int, reference_dir: Path) -> dict[s
                 for k in ("ndcg_at_5", "top1_ratio", "ece_top5_vs_truth", "mae_top5_vs_truth")
             },
             "women_sector_mix_max_gap_points": w.get("women_sector_mix_max_gap_points"),
+            "men_sector_mix_max_gap_points": w.get("men_sector_mix_max_gap_points"),
             "baseline_popularity_ndcg": w["baseline_popularity"]["ndcg_at_5"],
             "baseline_popularity_top1": w["baseline_popularity"]["top1_ratio"],
             "baseline_rule_ndcg": w["baseline_training_rule"]["ndcg_at_5"],
