@@ -68,7 +68,6 @@ class State:
             and not same_group
             and self.group_count[pb.group_idx[b]] >= pb.group_cap
         )
-        return True
 
     def switch(self, p: int, b: int) -> None:
         """Move person ``p`` to option ``b`` (feasibility is the caller's check)."""
