@@ -235,7 +235,9 @@ def score(
                 TimeRemainingColumn,
             )
 
-            total = _count_rows(input)
+            from matcher.tabular import count_rows
+
+            total = count_rows(input)
             with Progress(
                 TextColumn("scoring"),
                 BarColumn(),
@@ -274,15 +276,6 @@ def score(
         typer.echo(summary.line())
 
     _run(go)
-
-
-def _count_rows(path: Path) -> int | None:
-    if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-
-        return int(pq.ParquetFile(path).metadata.num_rows)
-    with path.open("rb") as fh:
-        return max(sum(1 for _ in fh) - 1, 0)
 
 
 @app.command()

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from matcher import columns as c
 from matcher.cohort import profiles_frame
 from matcher.domain import Profile
-from matcher.eligibility import RULES, check_eligibility
+from matcher.eligibility import check_eligibility
 from matcher.explanation import (
     FACTORS,
     factor_effects,
@@ -327,7 +327,6 @@ def _select_gaps(
 
 __all__ = [
     "DEFAULT_TOP_K",
-    "RULES",
     "evidence_level",
     "rank_cohort",
     "recommend",

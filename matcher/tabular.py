@@ -227,6 +227,19 @@ def read_header(path: Path | str) -> list[str]:
     return [str(c).strip() for c in head.columns]
 
 
+def count_rows(path: Path | str) -> int:
+    """Number of data rows, cheaply (Parquet metadata; CSV lines minus the header).
+
+    For a progress bar or a size threshold: a CSV cell with an embedded newline
+    makes the count an over-estimate.
+    """
+    path = Path(path)
+    if _suffix(path) == ".parquet":
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    with path.open("rb") as fh:
+        return max(sum(1 for _ in fh) - 1, 0)
+
+
 def write_table(frame: pd.DataFrame, path: Path | str) -> None:
     """Write ``frame`` to CSV or Parquet atomically (temporary file, then rename).
 

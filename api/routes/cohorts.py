@@ -31,7 +31,7 @@ from matcher.scoring import Scorer
 from matcher.store import create_job, get_job, update_job
 from matcher.store.db import session_scope
 from matcher.store.jobs import JobRecord, JobStatus
-from matcher.tabular import read_header, read_table
+from matcher.tabular import count_rows, read_header, read_table
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/cohorts", tags=["cohorts"])
@@ -82,15 +82,6 @@ def _save_upload(upload: UploadFile, folder: FilePath) -> FilePath:
     if target.stat().st_size > MAX_UPLOAD_BYTES:
         raise DataSchemaError("the upload is larger than 512 MiB; use `matcher score`")
     return target
-
-
-def _count_rows(path: FilePath) -> int:
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        return int(pq.ParquetFile(path).metadata.num_rows)
-    with path.open("rb") as fh:
-        return max(sum(1 for _ in fh) - 1, 0)
 
 
 def _run_job(
@@ -168,7 +159,7 @@ def score_cohort(
         "top_k": top_k,
         "sessions": sessions,
     }
-    if _count_rows(input_path) > settings.sync_cohort_rows:
+    if count_rows(input_path) > settings.sync_cohort_rows:
         background.add_task(_run_job, job_id, input_path, output_path, **kwargs)
         with session_scope(sessions) as session:
             job = get_job(session=session, job_id=job_id)

@@ -312,3 +312,15 @@ def test_format_years_drops_trailing_zero(years, text):
 def test_join_experience():
     assert join_experience([("joinery", 3.0), ("upholstery", 1.5)]) == "joinery:3;upholstery:1.5"
     assert join_experience([]) == ""
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_count_rows_counts_data_rows(tmp_path, suffix):
+    from matcher.tabular import count_rows
+
+    path = tmp_path / f"rows{suffix}"
+    write_table(pd.DataFrame({"beneficiary_id": [f"B{i}" for i in range(13)]}), path)
+    assert count_rows(path) == 13
+    empty = tmp_path / f"empty{suffix}"
+    write_table(pd.DataFrame({"beneficiary_id": pd.Series([], dtype="str")}), empty)
+    assert count_rows(empty) == 0
