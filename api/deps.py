@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,45 +35,59 @@ AUDIT_KEY = "matcher_audit"
 """Key of the :class:`AuditContext` in the ASGI scope's ``state``."""
 
 
-def get_app_state(request: Request) -> AppState:
+def app_state(request: Request) -> AppState:
     """The state built by the lifespan."""
     state: AppState = request.app.state.matcher
     return state
 
 
-def get_settings(request: Request) -> Settings:
+async def get_app_state(request: Request) -> AppState:
+    """The state built by the lifespan.
+
+    Dependencies are ``async`` when they never block, so that FastAPI runs them
+    on the event loop instead of handing each to a worker thread.
+    """
+    return app_state(request)
+
+
+async def get_settings(request: Request) -> Settings:
     """The app's settings."""
-    return get_app_state(request).settings
+    return app_state(request).settings
 
 
-def get_reference(request: Request) -> Reference:
+async def get_reference(request: Request) -> Reference:
     """The loaded catalogue."""
-    return get_app_state(request).reference
+    return app_state(request).reference
 
 
-def get_registry(request: Request) -> Registry:
+async def get_registry(request: Request) -> Registry:
     """The model registry."""
-    return get_app_state(request).registry
+    return app_state(request).registry
 
 
-def get_model_holder(request: Request) -> ModelHolder:
+async def get_model_holder(request: Request) -> ModelHolder:
     """The hot-swappable model holder."""
-    return get_app_state(request).models
+    return app_state(request).models
 
 
-def get_scorer(request: Request) -> Scorer:
-    """The serving model, taken once for the whole request (following ``ACTIVE`` if it moved)."""
-    holder = get_model_holder(request)
-    holder.refresh()
+async def get_scorer(request: Request) -> Scorer:
+    """The serving model, taken once for the whole request (following ``ACTIVE`` if it moved).
+
+    The registry is looked at in a worker thread, and only when a check is due:
+    following a new version loads it from disk.
+    """
+    holder = app_state(request).models
+    if holder.refresh_due():
+        await anyio.to_thread.run_sync(holder.refresh)
     return holder.current()
 
 
-def get_session_factory(request: Request) -> sessionmaker[Session]:
+async def get_session_factory(request: Request) -> sessionmaker[Session]:
     """Session factory; routes open explicit ``session_scope`` blocks with it."""
-    return get_app_state(request).sessions
+    return app_state(request).sessions
 
 
-def get_audit(request: Request) -> AuditContext:
+async def get_audit(request: Request) -> AuditContext:
     """The audit context of the request (a fresh one outside the audit middleware)."""
     state = request.scope.setdefault("state", {})
     audit = state.get(AUDIT_KEY)

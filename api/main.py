@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.audit import AuditWriter
 from api.errors import install_error_handlers
 from api.middleware import RequestBookkeeping, RequestMetrics, database_audit_writer
 from api.routes import ROUTERS, pages
@@ -122,6 +123,12 @@ def create_app(settings: Settings | None = None, *, require_model: bool = True) 
     """
     request_metrics = RequestMetrics()
 
+    def sessions() -> sessionmaker[Session] | None:
+        state: AppState | None = getattr(app.state, "matcher", None)
+        return None if state is None else state.sessions
+
+    audit_writer = AuditWriter(database_audit_writer(sessions))
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resolved = settings
@@ -140,6 +147,7 @@ def create_app(settings: Settings | None = None, *, require_model: bool = True) 
         try:
             yield
         finally:
+            await anyio.to_thread.run_sync(audit_writer.close)
             state.engine.dispose()
 
     app = FastAPI(
@@ -155,15 +163,7 @@ def create_app(settings: Settings | None = None, *, require_model: bool = True) 
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
-    def sessions() -> sessionmaker[Session] | None:
-        state: AppState | None = getattr(app.state, "matcher", None)
-        return None if state is None else state.sessions
-
-    app.add_middleware(
-        RequestBookkeeping,
-        metrics=request_metrics,
-        audit_writer=database_audit_writer(sessions),
-    )
+    app.add_middleware(RequestBookkeeping, metrics=request_metrics, audit_writer=audit_writer)
     return app
 
 

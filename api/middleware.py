@@ -9,16 +9,18 @@ changes the answer.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.audit import AuditWriter, RowsWriter
 from api.deps import AUDIT_KEY, AuditContext
 from matcher.store import log_request, session_scope
 
@@ -127,9 +129,9 @@ class RequestBookkeeping:
     ----------
     app : ASGIApp
     metrics : RequestMetrics
-    audit_writer : callable
-        ``audit_writer(**row)``, called in a worker thread; it looks the
-        database up lazily, so it works once the lifespan has run.
+    audit_writer : AuditWriter
+        Writes the rows in batches from its own thread; the request ends once
+        its row is committed (after the answer has been sent).
     """
 
     def __init__(
@@ -137,7 +139,7 @@ class RequestBookkeeping:
         app: ASGIApp,
         *,
         metrics: RequestMetrics,
-        audit_writer: Callable[..., None],
+        audit_writer: AuditWriter,
     ) -> None:
         self.app = app
         self.metrics = metrics
@@ -187,11 +189,11 @@ class RequestBookkeeping:
                     audit.model_version,
                 )
                 with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(self._write_audit, row)
+                    await self._write_audit(row)
 
-    def _write_audit(self, row: dict[str, Any]) -> None:
+    async def _write_audit(self, row: dict[str, Any]) -> None:
         try:
-            self.audit_writer(**row)
+            await asyncio.wrap_future(self.audit_writer.submit(row))
         except Exception:
             self.metrics.audit_failed()
             logger.exception(
@@ -202,8 +204,8 @@ class RequestBookkeeping:
             )
 
 
-def database_audit_writer(get_sessions: Callable[[], Any]) -> Callable[..., None]:
-    """Build an audit writer that appends rows with :func:`matcher.store.log_request`.
+def database_audit_writer(get_sessions: Callable[[], Any]) -> RowsWriter:
+    """Build a writer that appends rows with :func:`matcher.store.log_request`, one transaction.
 
     Parameters
     ----------
@@ -215,11 +217,12 @@ def database_audit_writer(get_sessions: Callable[[], Any]) -> Callable[..., None
     callable
     """
 
-    def write(**row: Any) -> None:
+    def write(rows: Sequence[dict[str, Any]]) -> None:
         sessions = get_sessions()
         if sessions is None:
             raise RuntimeError("the database is not set up (lifespan has not run)")
         with session_scope(sessions) as session:
-            log_request(session=session, **row)
+            for row in rows:
+                log_request(session=session, **row)
 
     return write

@@ -8,7 +8,7 @@ the dependency a route declares.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -66,7 +66,7 @@ def authenticate(
     return Principal(label=info.label, role=info.role)
 
 
-def require(role: Role) -> Callable[[Principal], Principal]:
+def require(role: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """Build a dependency that admits keys with ``role`` or above.
 
     Parameters
@@ -80,7 +80,7 @@ def require(role: Role) -> Callable[[Principal], Principal]:
         A FastAPI dependency returning the :class:`Principal`.
     """
 
-    def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not role_allows(principal.role, role):
             raise ApiError(403, "forbidden", f"This route needs the {role.value} role or above")
         return principal

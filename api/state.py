@@ -100,16 +100,19 @@ class ModelHolder:
         logger.info("serving model %s (was %s)", scorer.version, previous and previous.version)
         return previous
 
+    def refresh_due(self) -> bool:
+        """Whether :meth:`refresh` would look at the registry now."""
+        return time.monotonic() - self._last_check >= self.refresh_interval
+
     def refresh(self) -> None:
         """Follow the registry's ``ACTIVE`` pointer if it moved (checked every interval).
 
         Never raises: a version that cannot be served is logged at ERROR once
         and the current model keeps serving.
         """
-        now = time.monotonic()
-        if now - self._last_check < self.refresh_interval:
+        if not self.refresh_due():
             return
-        self._last_check = now
+        self._last_check = time.monotonic()
         try:
             active = self.registry.active_version()
         except OSError:

@@ -89,6 +89,7 @@ def instrumented(calls: list[Profile], *, reference: Any, scorer: Scorer, top_k:
     import matcher.explanation as explanation
     import matcher.service as service
     from matcher.features import PairFeatureBuilder
+    from matcher.linear import LinearForm
 
     timer = StageTimer()
     patches: list[tuple[Any, str, Any]] = []
@@ -102,6 +103,8 @@ def instrumented(calls: list[Profile], *, reference: Any, scorer: Scorer, top_k:
 
     # module globals recommend() looks up at call time (matcher/service.py)
     patch(service, "profiles_frame", "validate (profiles_frame)")
+    patch(service, "check_profile", "validate (check_profile)")
+    patch(service, "profile_to_row", "validate (profile_to_row)")
     patch(service, "check_eligibility", "eligibility (check_eligibility)")
     patch(service, "_gap_candidates", "gap candidates (_gap_candidates)")
     patch(service, "neutralised_stack", "explanation: neutralised_stack")
@@ -115,6 +118,10 @@ def instrumented(calls: list[Profile], *, reference: Any, scorer: Scorer, top_k:
     patch(explanation, "neutralise", "explanation: neutralise")
     # the model's steps
     patch(PairFeatureBuilder, "transform", "features (PairFeatureBuilder.transform)")
+    patch(
+        PairFeatureBuilder, "transform_columns", "features (PairFeatureBuilder.transform_columns)"
+    )
+    patch(LinearForm, "predict_proba", "model (LinearForm.predict_proba)")
     patch(ColumnTransformer, "transform", "encode (ColumnTransformer.transform)")
     patch(CalibratedClassifierCV, "predict_proba", "model (CalibratedClassifierCV rest)")
     patch(Pipeline, "predict_proba", "pipeline overhead")

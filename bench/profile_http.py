@@ -27,15 +27,19 @@ from bench_http import ROUTE, Server, request_bodies, run_wrk, write_lua
 
 # (phase, substrings of a frame); the first phase whose pattern occurs in a stack wins
 PHASES: list[tuple[str, tuple[str, ...]]] = [
-    ("audit write (SQLite insert, thread)", ("_write_audit",)),
+    ("audit write (SQLite insert, thread)", ("_write_audit", "AuditWriter")),
     ("authentication (verify_key, SQLite)", ("authenticate (",)),
     (
         "recommend: features (PairFeatureBuilder.transform)",
-        ("PairFeatureBuilder.transform", "transform (matcher/features.py"),
+        (
+            "PairFeatureBuilder.transform",
+            "transform (matcher/features.py",
+            "transform_columns (matcher/features.py",
+        ),
     ),
     ("recommend: reasons (neutralised_stack)", ("neutralised_stack",)),
-    ("recommend: model (ColumnTransformer + logit)", ("score_features",)),
-    ("recommend: validate (profiles_frame)", ("profiles_frame",)),
+    ("recommend: model (linear form, or ColumnTransformer + logit)", ("score_features",)),
+    ("recommend: validate (profiles_frame)", ("profiles_frame", "check_profile")),
     ("recommend: rest", ("recommend (matcher/service.py",)),
     ("logging", ("logging/__init__.py",)),
     (

@@ -8,8 +8,9 @@ Each exclusion carries the rule that caused it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -46,33 +47,55 @@ class Eligibility:
         return [rule for k, rule in enumerate(RULES) if self.failed[row, col, k]]
 
 
-def check_eligibility(profiles: pd.DataFrame, project_types: pd.DataFrame) -> Eligibility:
+@dataclass(frozen=True)
+class TypeRules:
+    """The catalogue columns the rules read, as arrays (build once per catalogue)."""
+
+    project_type_ids: list[str]
+    cost: NDArray[np.float64]
+    milieu: NDArray[np.object_]
+    heavy: NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, project_types: pd.DataFrame) -> TypeRules:
+        """Read the rules' columns of a catalogue table."""
+        return cls(
+            project_type_ids=[str(i) for i in project_types.index],
+            cost=project_types["typical_cost_mad"].to_numpy(dtype=np.float64),
+            milieu=project_types["milieu"].to_numpy(dtype=object),
+            heavy=project_types["physical_demand"].to_numpy(dtype=object) == "high",
+        )
+
+
+def check_eligibility(
+    profiles: pd.DataFrame | Mapping[str, Any], project_types: pd.DataFrame | TypeRules
+) -> Eligibility:
     """Apply the contract's hard rules to every pair, vectorised.
 
     Parameters
     ----------
-    profiles : pandas.DataFrame
-        Canonical profile frame (``budget_mad``, ``milieu``, ``health_constraint``).
-    project_types : pandas.DataFrame
-        Catalogue rows (``typical_cost_mad``, ``milieu``, ``physical_demand``).
+    profiles : pandas.DataFrame or mapping of str to array
+        Canonical profile columns (``budget_mad``, ``milieu``, ``health_constraint``).
+    project_types : pandas.DataFrame or TypeRules
+        Catalogue rows (``typical_cost_mad``, ``milieu``, ``physical_demand``), or
+        their :class:`TypeRules` (``Reference.type_rules``) on hot paths.
 
     Returns
     -------
     Eligibility
     """
-    budget = profiles[c.BUDGET_MAD].to_numpy(dtype=np.float64)[:, None]
-    cost = project_types["typical_cost_mad"].to_numpy(dtype=np.float64)[None, :]
-    person_milieu = profiles[c.MILIEU].to_numpy(dtype=object)[:, None]
-    type_milieu = project_types["milieu"].to_numpy(dtype=object)[None, :]
-    no_heavy = (profiles[c.HEALTH_CONSTRAINT].to_numpy(dtype=object) == "no_heavy_work")[:, None]
-    heavy = (project_types["physical_demand"].to_numpy(dtype=object) == "high")[None, :]
+    rules = project_types if isinstance(project_types, TypeRules) else TypeRules.of(project_types)
+    budget = np.asarray(profiles[c.BUDGET_MAD], dtype=np.float64)[:, None]
+    person_milieu = np.asarray(profiles[c.MILIEU], dtype=object)[:, None]
+    no_heavy = (np.asarray(profiles[c.HEALTH_CONSTRAINT], dtype=object) == "no_heavy_work")[:, None]
+    type_milieu = rules.milieu[None, :]
 
-    over_budget = cost > budget
+    over_budget = rules.cost[None, :] > budget
     milieu_mismatch = (type_milieu != "both") & (type_milieu != person_milieu)
-    too_physical = no_heavy & heavy
+    too_physical = no_heavy & rules.heavy[None, :]
     failed = np.stack(np.broadcast_arrays(over_budget, milieu_mismatch, too_physical), axis=-1)
     return Eligibility(
         eligible=np.asarray(~failed.any(axis=-1), dtype=bool),
         failed=failed,
-        project_type_ids=[str(i) for i in project_types.index],
+        project_type_ids=rules.project_type_ids,
     )

@@ -11,6 +11,7 @@ factor moves the score the stated way, so reasons cannot drift from the model.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from matcher.features import DENSITY_COLUMNS, PairFeatureBuilder
+from matcher.features import DENSITY_COLUMNS, FeatureColumns, PairFeatureBuilder, n_rows
 from matcher.scoring import Scorer
 from matcher.wording import FACTOR_GROUP, reason_text
 
@@ -87,7 +88,7 @@ def _national(builder: PairFeatureBuilder) -> dict[str, float]:
 
 
 def neutral_values(
-    features: pd.DataFrame,
+    features: pd.DataFrame | Mapping[str, Any],
     factor: str,
     builder: PairFeatureBuilder,
     national: dict[str, float] | None = None,
@@ -109,7 +110,7 @@ def neutral_values(
             "local_one_person": nat["local_one_person"],
         }
     if factor == "local_economy":
-        agriculture = features["sector"].to_numpy(dtype=object) == "agriculture"
+        agriculture = np.asarray(features["sector"], dtype=object) == "agriculture"
         values: dict[str, Any] = {
             col: nat[col] for col in FACTOR_FEATURES[factor] if col != "agri_rural_share"
         }
@@ -137,7 +138,7 @@ def neutralise(
 
 
 def factor_effects(
-    features: pd.DataFrame, scorer: Scorer
+    features: pd.DataFrame | Mapping[str, Any], scorer: Scorer
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Scores and per-factor effects for each row of a feature frame.
 
@@ -147,34 +148,30 @@ def factor_effects(
     effects : ndarray, shape (n, n_factors)
         ``score - score_with_factor_neutralised``, in :data:`FACTORS` order.
     """
-    builder: PairFeatureBuilder = scorer.pipeline.named_steps["features"]
-    n = len(features)
+    n = n_rows(features)
     if n == 0:
         return np.zeros(0), np.zeros((0, len(FACTORS)))
-    scored = scorer.score_features(neutralised_stack(features, builder))
+    scored = scorer.score_features(neutralised_stack(features, scorer.builder))
     return split_effects(scored, n)
 
 
-def neutralised_stack(features: pd.DataFrame, builder: PairFeatureBuilder) -> pd.DataFrame:
+def neutralised_stack(
+    features: pd.DataFrame | Mapping[str, Any], builder: PairFeatureBuilder
+) -> FeatureColumns:
     """``features`` followed by one neutralised copy per factor (in FACTORS order).
 
-    Built column by column in numpy (one frame at the end): this runs on every
-    recommendation, where pandas' per-operation cost would dominate.
+    Built column by column in numpy: this runs on every recommendation, where
+    pandas' per-operation cost would dominate.
     """
     national = _national(builder)
-    n = len(features)
+    n = n_rows(features)
     blocks = len(FACTORS) + 1
-    columns = {col: np.tile(features[col].to_numpy(), blocks) for col in features.columns}
+    columns = {col: np.tile(np.asarray(features[col]), blocks) for col in features}
     for i, factor in enumerate(FACTORS, start=1):
         rows = slice(i * n, (i + 1) * n)
         for col, value in neutral_values(features, factor, builder, national).items():
             columns[col][rows] = value
-    return pd.DataFrame(
-        {
-            col: pd.Series(values, dtype=object) if values.dtype == object else values
-            for col, values in columns.items()
-        }
-    )
+    return columns
 
 
 def split_effects(

@@ -11,7 +11,8 @@ value and looked up in small (distinct value x project type) tables.
 
 from __future__ import annotations
 
-from typing import Final, Self
+from collections.abc import Mapping
+from typing import Any, Final, Self
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from matcher import columns as c
 from matcher.domain import EDUCATION_LEVELS, PHYSICAL_DEMANDS, SECTOR_IDS
+from matcher.lookup import Lookup
 from matcher.reference import Reference
 from matcher.tabular import parse_experience, split_list
 
@@ -124,13 +126,44 @@ DENSITY_COLUMNS: Final[tuple[str, ...]] = (
 )
 
 
-def _text(values: pd.Series) -> NDArray[np.object_]:
+_EDUCATION: Final = Lookup(EDUCATION_LEVELS)
+
+FeatureColumns = dict[str, NDArray[Any]]
+"""Features as plain arrays by name: float64 for numeric, object (str) for categories."""
+
+
+def _text(values: Any) -> NDArray[np.object_]:
     """A column as a plain object array of str ("" for missing): fast for small frames."""
-    out = values.to_numpy(dtype=object, na_value="")
-    return np.asarray(out, dtype=object)
+    if isinstance(values, pd.Series):
+        values = values.to_numpy(dtype=object, na_value="")
+    return np.asarray(values, dtype=object)
 
 
-def _factorize(values: pd.Series) -> tuple[NDArray[np.intp], list[str]]:
+def n_rows(columns: pd.DataFrame | Mapping[str, Any]) -> int:
+    """Rows of a frame or of a mapping of equal-length columns."""
+    if isinstance(columns, pd.DataFrame):
+        return len(columns)
+    return len(next(iter(columns.values()))) if columns else 0
+
+
+def feature_frame(columns: Mapping[str, Any], index: pd.Index | None = None) -> pd.DataFrame:
+    """Feature columns as the model step receives them (categories as object columns).
+
+    Object columns are kept as such: pandas would otherwise infer Arrow-backed
+    strings, which cost more than the arithmetic on a few hundred rows.
+    """
+    return pd.DataFrame(
+        {
+            name: pd.Series(values, index=index, dtype=object)
+            if np.asarray(values).dtype == object
+            else values
+            for name, values in columns.items()
+        },
+        index=index,
+    )
+
+
+def _factorize(values: Any) -> tuple[NDArray[np.intp], list[str]]:
     codes, uniques = pd.factorize(_text(values), use_na_sentinel=False)
     return np.asarray(codes, dtype=np.intp), [str(u) for u in uniques]
 
@@ -171,6 +204,7 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
                 f"reference must be a matcher Reference, got {type(self.reference).__name__}"
             )
         self._check_columns(X)
+        self.__dict__.pop("_lookups", None)
         ref = self.reference
         types = ref.project_types
         self.project_type_ids_ = [str(i) for i in types.index]
@@ -259,23 +293,42 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
             )
         self.national_values_ = national
 
+    def _lookup(self, attribute: str) -> Lookup:
+        """A :class:`Lookup` over a fitted list of ids, built on first use, not pickled."""
+        lookups: dict[str, Lookup] = self.__dict__.setdefault("_lookups", {})
+        if attribute not in lookups:
+            lookups[attribute] = Lookup(getattr(self, attribute))
+        return lookups[attribute]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state: dict[str, Any] = super().__getstate__()
+        state.pop("_lookups", None)
+        return state
+
     def _check_columns(self, X: object) -> None:
-        if not isinstance(X, pd.DataFrame):
+        if not isinstance(X, Mapping | pd.DataFrame):
             raise ValueError(f"X must be a pandas DataFrame of pairs, got {type(X).__name__}")
-        missing = [col for col in INPUT_COLUMNS if col not in X.columns]
+        missing = [col for col in INPUT_COLUMNS if col not in X]
         if missing:
             raise ValueError(f"X lacks pair columns {missing}; expected {list(INPUT_COLUMNS)}")
 
     # -- transforming ------------------------------------------------------------
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         """Return the feature frame (numeric columns plus categorical ``str`` columns)."""
+        return feature_frame(self.transform_columns(X), index=X.index)
+
+    def transform_columns(self, X: pd.DataFrame | Mapping[str, Any]) -> FeatureColumns:
+        """The features as plain arrays, in :data:`FEATURE_NAMES` order.
+
+        ``X`` is a pairs frame or a mapping of the same columns to equal-length
+        arrays: the serving path builds one recommendation's pairs without pandas.
+        """
         check_is_fitted(self)
         self._check_columns(X)
-        n = len(X)
-        type_index = pd.Index(self.project_type_ids_)
-        t = type_index.get_indexer(_text(X[c.PROJECT_TYPE_ID]))
+        n = len(X[c.PROJECT_TYPE_ID])
+        t = self._lookup("project_type_ids_").positions(_text(X[c.PROJECT_TYPE_ID]))
         if (t < 0).any():
-            bad = X[c.PROJECT_TYPE_ID].to_numpy()[t < 0][0]
+            bad = _text(X[c.PROJECT_TYPE_ID])[t < 0][0]
             raise ValueError(f"unknown project_type_id {bad!r}")
 
         train_codes, train_uniques = _factorize(X[c.TRAININGS])
@@ -285,17 +338,15 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
         pref_codes, pref_uniques = _factorize(X[c.PREFERRED_SECTORS])
         pref_tab, has_pref = self._preference_tables(pref_uniques)
 
-        education = pd.Categorical(
-            _text(X[c.EDUCATION_LEVEL]), categories=EDUCATION_LEVELS
-        ).codes.astype(np.float64)
-        age = X[c.AGE].to_numpy(dtype=np.float64)
+        education = _EDUCATION.positions(_text(X[c.EDUCATION_LEVEL])).astype(np.float64)
+        age = np.asarray(X[c.AGE], dtype=np.float64)
         demand = self.type_demand_[t]
-        budget = X[c.BUDGET_MAD].to_numpy(dtype=np.float64)
+        budget = np.asarray(X[c.BUDGET_MAD], dtype=np.float64)
         cost = self.type_cost_[t]
         rural = (_text(X[c.MILIEU]) == "rural").astype(np.float64)
         region = _text(X[c.REGION_ID])
 
-        loc = self._location_values(X)
+        loc = self._location_values(X, n)
         competition = np.zeros(n)
         has_density = self.type_density_col_[t] >= 0
         col = 5 + self.type_density_col_[t][has_density]
@@ -357,11 +408,19 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
             "region": region,
             "region_sector": region + "|" + sector_ids,
         }
-        columns = {name: features[name] for name in NUMERIC_FEATURES} | {
-            name: pd.Series(values, index=X.index, dtype=object)
-            for name, values in categories.items()
+        return {name: features[name] for name in NUMERIC_FEATURES} | categories
+
+    def category_values(self) -> dict[str, list[str]]:
+        """Every value each categorical feature can take for a known catalogue."""
+        check_is_fitted(self)
+        sectors = sorted(set(self.type_sector_ids_))
+        regions = list(self.region_figures_)
+        return {
+            "project_type": list(self.project_type_ids_),
+            "sector": sectors,
+            "region": regions,
+            "region_sector": [f"{r}|{s}" for r in regions for s in sectors],
         }
-        return pd.DataFrame(columns, index=X.index)
 
     def _training_tables(
         self, uniques: list[str]
@@ -375,8 +434,9 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
             if not idx:
                 continue
             exact[u] = self.required_[:, idx].any(axis=1)
-            sectors = set(self.trade_sector_[idx].tolist())
-            sector[u] = np.isin(self.type_sector_, list(sectors))
+            trained = np.zeros(len(SECTOR_IDS), dtype=bool)
+            trained[self.trade_sector_[idx]] = True
+            sector[u] = trained[self.type_sector_]
         return exact, sector
 
     def _experience_tables(
@@ -411,12 +471,12 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
                     has[u] = 1.0
         return table, has
 
-    def _location_values(self, X: pd.DataFrame) -> NDArray[np.float64]:
-        keys = pd.Index(self.location_keys_)
-        commune = keys.get_indexer(_text(X[c.COMMUNE_CODE]))
-        region = keys.get_indexer(_text(X[c.REGION_ID]))
+    def _location_values(self, X: pd.DataFrame | Mapping[str, Any], n: int) -> NDArray[np.float64]:
+        keys = self._lookup("location_keys_")
+        commune = keys.positions(_text(X[c.COMMUNE_CODE]))
+        region = keys.positions(_text(X[c.REGION_ID]))
         pos = np.where(commune >= 0, commune, region)
-        values = np.full((len(X), self.location_values_.shape[1]), np.nan)
+        values = np.full((n, self.location_values_.shape[1]), np.nan)
         known = pos >= 0
         values[known] = self.location_values_[pos[known]]
         return values

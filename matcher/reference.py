@@ -18,6 +18,7 @@ import pandas as pd
 
 from matcher import columns as c
 from matcher.domain import EDUCATION_LEVELS, PHYSICAL_DEMANDS, SECTOR_IDS
+from matcher.eligibility import TypeRules
 from matcher.errors import ReferenceDataError
 from matcher.tabular import split_list
 
@@ -109,6 +110,11 @@ class Reference:
                 self.project_types.index, self.project_types["required_trades"], strict=True
             )
         }
+
+    @cached_property
+    def type_rules(self) -> TypeRules:
+        """The project-type columns the eligibility rules read, as arrays."""
+        return TypeRules.of(self.project_types)
 
     def commune_region(self) -> dict[str, str]:
         """Map each known commune (and province) code to its region_id."""

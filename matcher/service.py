@@ -9,6 +9,7 @@ gets the same ranking whichever door it comes through.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any, Final
 
 import numpy as np
@@ -16,7 +17,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matcher import columns as c
-from matcher.cohort import profiles_frame
+from matcher.cohort import check_profile, profile_to_row
 from matcher.domain import Profile
 from matcher.eligibility import check_eligibility
 from matcher.explanation import (
@@ -50,7 +51,7 @@ def score_eligible_pairs(
     columns, ``project_type_id`` and ``score``, ranked within each person by
     descending score, ties broken by ``project_type_id``, with ``rank``.
     """
-    elig = check_eligibility(profiles, reference.project_types)
+    elig = check_eligibility(profiles, reference.type_rules)
     rows, cols = np.nonzero(elig.eligible)
     type_ids = np.asarray(elig.project_type_ids, dtype=object)
     pairs = profiles.iloc[rows].reset_index(drop=True)
@@ -111,13 +112,13 @@ def _check_top_k(top_k: int) -> None:
         raise ValueError(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k}")
 
 
-def evidence_count(scorer: Scorer, features: pd.DataFrame) -> NDArray[np.int64]:
+def evidence_count(scorer: Scorer, features: pd.DataFrame | Mapping[str, Any]) -> NDArray[np.int64]:
     """How many funded projects of the same type and skill match the model saw."""
     table = scorer.manifest.get("evidence", {})
     matched = (
-        (features["trained_in_trade"].to_numpy() > 0)
-        | (features["experience_trade_years"].to_numpy() > 0)
-        | (features["needs_trade"].to_numpy() == 0)
+        (np.asarray(features["trained_in_trade"]) > 0)
+        | (np.asarray(features["experience_trade_years"]) > 0)
+        | (np.asarray(features["needs_trade"]) == 0)
     )
     return np.array(
         [
@@ -166,51 +167,44 @@ def recommend(
         If the profile names unknown regions, trades, sectors or communes.
     """
     _check_top_k(top_k)
-    frame = profiles_frame([profile], reference)
-    types = reference.project_types
-    elig = check_eligibility(frame, types)
+    check_profile(profile, reference)
+    row = profile_to_row(profile)
+    elig = check_eligibility({k: np.array([v]) for k, v in row.items()}, reference.type_rules)
     eligible_ids = [t for t, ok in zip(elig.project_type_ids, elig.eligible[0], strict=True) if ok]
-    trials = _gap_candidates(frame, eligible_ids, reference) if with_gaps else []
+    trainings = str(row[c.TRAININGS])
+    trials = _gap_candidates(trainings, eligible_ids, reference) if with_gaps else []
 
     n_base = len(eligible_ids)
-    person = frame.iloc[0]
-    trainings = [str(person[c.TRAININGS])] * n_base + [
-        join_list([*split_list(str(person[c.TRAININGS])), trade]) for _, trade in trials
-    ]
     pair_types = eligible_ids + [ptype for ptype, _ in trials]
-    row = {col: frame[col].iloc[0] for col in frame.columns}
-    pairs = pd.DataFrame(
-        {
-            col: pd.Series(
-                np.repeat(np.array([value], dtype=object), len(pair_types)), dtype=object
-            )
-            if isinstance(value, str)
-            else np.repeat(value, len(pair_types))
-            for col, value in row.items()
-        }
+    pairs: dict[str, NDArray[Any]] = {
+        col: np.full(len(pair_types), value, dtype=object if isinstance(value, str) else None)
+        for col, value in row.items()
+    }
+    pairs[c.TRAININGS] = np.array(
+        [trainings] * n_base + [join_list([*split_list(trainings), trade]) for _, trade in trials],
+        dtype=object,
     )
-    pairs[c.TRAININGS] = pd.Series(np.array(trainings, dtype=object), dtype=object)
-    pairs[c.PROJECT_TYPE_ID] = pd.Series(np.array(pair_types, dtype=object), dtype=object)
+    pairs[c.PROJECT_TYPE_ID] = np.array(pair_types, dtype=object)
 
-    features = scorer.features(pairs) if len(pairs) else pd.DataFrame()
-    builder = scorer.pipeline.named_steps["features"]
     if n_base:
-        base_features = features.iloc[:n_base].reset_index(drop=True)
-        stacked = pd.concat(
-            [neutralised_stack(base_features, builder), features.iloc[n_base:]],
-            ignore_index=True,
-        )
+        features = scorer.feature_columns(pairs)
+        base_features = {name: values[:n_base] for name, values in features.items()}
+        stack = neutralised_stack(base_features, scorer.builder)
+        stacked = {
+            name: np.concatenate([stack[name], values[n_base:]])
+            for name, values in features.items()
+        }
         scores = np.round(scorer.score_features(stacked), 6)
         base_scores, effects = split_effects(scores, n_base)
         trial_scores = scores[n_base * (len(FACTORS) + 1) :]
+        evidence = evidence_count(scorer, base_features)
     else:
-        base_features = features
         base_scores, effects, trial_scores = np.zeros(0), np.zeros((0, len(FACTORS))), np.zeros(0)
+        evidence = np.zeros(0, np.int64)
 
     order: Any = (
         np.lexsort((np.asarray(eligible_ids, dtype=object), -base_scores)) if n_base else []
     )
-    evidence = evidence_count(scorer, base_features) if n_base else np.zeros(0, np.int64)
     budget = float(profile.budget_mad)
     recs = []
     for rank, k in enumerate(order[:top_k], start=1):
@@ -250,7 +244,7 @@ def recommend(
         reference=reference,
         top_k=top_k,
     )
-    logger.info(
+    logger.debug(
         "recommend beneficiary=%s model=%s top_k=%d eligible=%d excluded=%d gaps=%d",
         profile.beneficiary_id,
         scorer.version,
@@ -271,10 +265,10 @@ def recommend(
 
 
 def _gap_candidates(
-    frame: pd.DataFrame, eligible_ids: list[str], reference: Reference
+    trainings: str, eligible_ids: list[str], reference: Reference
 ) -> list[tuple[str, str]]:
     """(type, trade) pairs: an eligible type's required trade the person lacks."""
-    have = set(split_list(str(frame.iloc[0][c.TRAININGS])))
+    have = set(split_list(trainings))
     out: list[tuple[str, str]] = []
     for ptype in eligible_ids:
         required = reference.type_required_trades[ptype]

@@ -136,13 +136,14 @@ def create_diagnosis(
     audit: AuditDep,
 ) -> dict[str, Any]:
     """Recommend for one person and store what was shown (the diagnosis)."""
-    profile, result = run_recommendation(
+    profile, answer = run_recommendation(
         body,
         reference=reference,
         scorer=scorer,
         default_top_k=settings.default_top_k,
         audit=audit,
     )
+    result = answer.to_dict()
     diagnosis_id = write_or_503(
         sessions,
         lambda session: save_diagnosis(

@@ -11,6 +11,7 @@ from matcher.eligibility import (
     OVER_BUDGET,
     RULES,
     TOO_PHYSICAL,
+    TypeRules,
     check_eligibility,
 )
 
@@ -154,3 +155,19 @@ def test_shipped_catalogue(reference):
     assert got == expected
     assert "traditional_street_food" in got  # 15000, both, medium
     assert "painting_plaster_gypsum" not in got  # 10000, urban, high
+
+
+def test_type_rules_and_plain_columns_give_the_same_answer(reference):
+    """The serving path passes cached arrays and one person as plain columns."""
+    cohort = people(
+        (15000, "urban", "no_heavy_work"), (90000, "rural", "none"), (40000, "urban", "none")
+    )
+    expected = check_eligibility(cohort, reference.project_types)
+    for rules in (TypeRules.of(reference.project_types), reference.type_rules):
+        got = check_eligibility(cohort, rules)
+        np.testing.assert_array_equal(got.failed, expected.failed)
+        assert got.project_type_ids == expected.project_type_ids
+    one = {col: cohort[col].to_numpy()[1:2] for col in cohort.columns}
+    np.testing.assert_array_equal(
+        check_eligibility(one, reference.type_rules).failed, expected.failed[1:2]
+    )

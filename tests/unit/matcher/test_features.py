@@ -332,3 +332,46 @@ def test_row_order_and_index_are_kept(builder):
     assert out.index.tolist() == [10, 5, 7]
     reversed_out = builder.transform(X.iloc[::-1])
     pd.testing.assert_frame_equal(out.iloc[::-1], reversed_out)
+
+
+def test_columns_of_a_mapping_equal_the_frame(builder, reference):
+    """The serving path passes plain arrays; features must not depend on the container."""
+    rows = [
+        pair(
+            t,
+            **{
+                c.TRAININGS: "cooking_catering;ironwork_welding",
+                c.EXPERIENCE: "ironwork_welding:3",
+                c.PREFERRED_SECTORS: "crafts",
+                c.COMMUNE_CODE: code,
+                c.REGION_ID: region,
+            },
+        )
+        for t in ("snack_bar", "welding_ironwork", "apiary")
+        for code, region in (("", "MA-01"), ("01.511.01.0", "MA-01"), ("", "MA-12"))
+    ]
+    frame = pairs(*rows)
+    mapping = {
+        col: frame[col].to_numpy(dtype=object if frame[col].dtype == "str" else None)
+        for col in frame.columns
+    }
+    expected = builder.transform(frame)
+    got = builder.transform_columns(mapping)
+    assert list(got) == list(FEATURE_NAMES)
+    for name in FEATURE_NAMES:
+        np.testing.assert_array_equal(got[name], expected[name].to_numpy(), err_msg=name)
+
+
+def test_category_values_cover_every_output(builder, reference):
+    values = builder.category_values()
+    frame = pairs(
+        *[
+            pair(t, **{c.REGION_ID: r, c.MILIEU: "rural"})
+            for t in reference.project_types.index
+            for r in reference.regions.index
+        ]
+    )
+    out = builder.transform(frame)
+    for name, known in values.items():
+        assert set(out[name]) <= set(known), name
+    assert len(values["region_sector"]) == len(values["region"]) * len(values["sector"])
