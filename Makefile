@@ -78,7 +78,7 @@ serve: venv
 ## run: the README's first command: install, build the default model if none, create an admin key, serve on 127.0.0.1:8000
 run: venv
 	$(VENV)/bin/matcher bootstrap
-	$(VENV)/bin/uvicorn api.main:app --host $(HOST) --port $(PORT)
+	$(VENV)/bin/uvicorn api.main:app --host $(HOST) --port $(PORT) --no-access-log
 
 ## clean: remove caches and build outputs (keeps .venv and models/)
 clean:

@@ -97,6 +97,7 @@ async def get_audit(request: Request) -> AuditContext:
     return audit
 
 
+AppStateDep = Annotated[AppState, Depends(get_app_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ReferenceDep = Annotated[Reference, Depends(get_reference)]
 RegistryDep = Annotated[Registry, Depends(get_registry)]

@@ -24,7 +24,7 @@ from api.audit import AuditWriter
 from api.errors import install_error_handlers
 from api.middleware import RequestBookkeeping, RequestMetrics, database_audit_writer
 from api.routes import ROUTERS, pages
-from api.state import AppState, Gate, ModelHolder
+from api.state import AppState, Gate, KeyCache, ModelHolder
 from matcher.errors import MatcherError
 from matcher.log_config import configure_logging
 from matcher.reference import load_reference
@@ -103,6 +103,7 @@ def build_state(settings: Settings, *, require_model: bool = True) -> AppState:
         models=models,
         engine=engine,
         sessions=sessions,
+        keys=KeyCache(settings.key_cache_seconds),
     )
 
 

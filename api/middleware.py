@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.audit import AuditWriter, RowsWriter
 from api.deps import AUDIT_KEY, AuditContext
-from matcher.store import log_request, session_scope
+from matcher.store import log_requests, session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ class RequestBookkeeping:
 
 
 def database_audit_writer(get_sessions: Callable[[], Any]) -> RowsWriter:
-    """Build a writer that appends rows with :func:`matcher.store.log_request`, one transaction.
+    """Build a writer that appends rows with :func:`matcher.store.log_requests`, one transaction.
 
     Parameters
     ----------
@@ -222,7 +222,6 @@ def database_audit_writer(get_sessions: Callable[[], Any]) -> RowsWriter:
         if sessions is None:
             raise RuntimeError("the database is not set up (lifespan has not run)")
         with session_scope(sessions) as session:
-            for row in rows:
-                log_request(session=session, **row)
+            log_requests(session=session, rows=rows)
 
     return write

@@ -10,14 +10,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
+import anyio
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
 
-from api.deps import AuditDep, SessionFactoryDep
+from api.deps import AppStateDep, AuditDep
 from api.errors import ApiError
-from matcher.store import Role, role_allows, session_scope, verify_key
+from matcher.store import KeyInfo, Role, hash_key, role_allows, session_scope, verify_key
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +44,16 @@ def _unauthorized(detail: str) -> ApiError:
     return ApiError(401, "unauthorized", detail, headers=CHALLENGE)
 
 
-def authenticate(
+async def authenticate(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-    sessions: SessionFactoryDep,
+    state: AppStateDep,
     audit: AuditDep,
 ) -> Principal:
     """Resolve the bearer key to a :class:`Principal`.
+
+    A key verified in the last ``MATCHER_KEY_CACHE_SECONDS`` is trusted without
+    asking the database again (:class:`api.state.KeyCache`); otherwise the
+    lookup runs in a worker thread.
 
     Raises
     ------
@@ -56,14 +63,24 @@ def authenticate(
     """
     if credentials is None or not credentials.credentials.strip():
         raise _unauthorized("Missing API key: send Authorization: Bearer <key>")
-    with session_scope(sessions) as session:
-        info = verify_key(session=session, key=credentials.credentials.strip())
+    key = credentials.credentials.strip()
+    digest = hash_key(key)
+    info = state.keys.get(digest)
+    if info is None:
+        info = await anyio.to_thread.run_sync(partial(_verify, state.sessions, key))
+        if info is not None:
+            state.keys.put(digest, info)
     if info is None:
         logger.info("rejected an unknown or revoked API key")
         raise _unauthorized("Unknown or revoked API key")
     audit.key_label = info.label
     audit.role = info.role.value
     return Principal(label=info.label, role=info.role)
+
+
+def _verify(sessions: sessionmaker[Session], key: str) -> KeyInfo | None:
+    with session_scope(sessions) as session:
+        return verify_key(session=session, key=key)
 
 
 def require(role: Role) -> Callable[[Principal], Awaitable[Principal]]:

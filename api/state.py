@@ -23,6 +23,7 @@ from matcher.reference import Reference
 from matcher.registry import Activation, Registry
 from matcher.scoring import Scorer
 from matcher.settings import Settings
+from matcher.store import KeyInfo
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +189,35 @@ def _rollback_target(registry: Registry, current: str | None) -> str:
     raise NoActiveModelError("nothing to roll back to: no earlier active version")
 
 
+class KeyCache:
+    """API keys verified recently, by digest, trusted for ``ttl`` seconds.
+
+    Only known, unrevoked keys are kept; an unknown key asks the database every
+    time. A key revoked elsewhere (``matcher keys revoke``) is refused at the
+    latest ``ttl`` seconds later; ``ttl=0`` turns the cache off.
+    """
+
+    def __init__(self, ttl: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._entries: dict[str, tuple[float, KeyInfo]] = {}
+
+    def get(self, digest: str) -> KeyInfo | None:
+        """The cached key info, or ``None`` if absent or expired."""
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if self._clock() >= entry[0]:
+            self._entries.pop(digest, None)
+            return None
+        return entry[1]
+
+    def put(self, digest: str, info: KeyInfo) -> None:
+        """Trust ``info`` for ``ttl`` seconds."""
+        if self.ttl > 0:
+            self._entries[digest] = (self._clock() + self.ttl, info)
+
+
 @dataclass(frozen=True)
 class AppState:
     """Everything the lifespan builds; stored as ``app.state.matcher``."""
@@ -198,3 +228,4 @@ class AppState:
     models: ModelHolder
     engine: Engine
     sessions: sessionmaker[Session]
+    keys: KeyCache

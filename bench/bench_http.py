@@ -132,6 +132,7 @@ class Server:
         if app_dir:
             cmd += ["--app-dir", app_dir]
         cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)]
+        cmd += ["--no-access-log"]  # as `make run`: matcher logs each /v1 request itself
         self.cmd = cmd
         self.log = log.open("w", encoding="utf-8")
         self.proc = subprocess.Popen(

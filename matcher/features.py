@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from matcher import columns as c
 from matcher.domain import EDUCATION_LEVELS, PHYSICAL_DEMANDS, SECTOR_IDS
-from matcher.lookup import Lookup
+from matcher.lookup import Lookup, factorize
 from matcher.reference import Reference
 from matcher.tabular import parse_experience, split_list
 
@@ -164,8 +164,8 @@ def feature_frame(columns: Mapping[str, Any], index: pd.Index | None = None) -> 
 
 
 def _factorize(values: Any) -> tuple[NDArray[np.intp], list[str]]:
-    codes, uniques = pd.factorize(_text(values), use_na_sentinel=False)
-    return np.asarray(codes, dtype=np.intp), [str(u) for u in uniques]
+    codes, uniques = factorize(_text(values))
+    return codes, [str(u) for u in uniques]
 
 
 class PairFeatureBuilder(TransformerMixin, BaseEstimator):

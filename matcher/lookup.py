@@ -1,4 +1,4 @@
-"""Positions of string ids in a fixed list, fast for a handful of rows and for millions.
+"""Ids to positions and codes, fast for a handful of rows and for millions.
 
 Serving one recommendation looks a few hundred ids up in small tables many
 times; batch scoring looks millions up at once. A dict wins the first (pandas'
@@ -45,3 +45,16 @@ class Lookup:
             get = self._positions.get
             return np.fromiter((get(v, -1) for v in array), dtype=np.intp, count=len(array))
         return np.asarray(self._index.get_indexer(pd.Index(array, dtype=object)), dtype=np.intp)
+
+
+def factorize(values: Any) -> tuple[NDArray[np.intp], list[Any]]:
+    """Codes and distinct values in order of appearance (``pandas.factorize``, fast when small)."""
+    array = np.asarray(values, dtype=object)
+    if len(array) < SMALL:
+        seen: dict[Any, int] = {}
+        codes = np.fromiter(
+            (seen.setdefault(v, len(seen)) for v in array), dtype=np.intp, count=len(array)
+        )
+        return codes, list(seen)
+    codes_pd, uniques = pd.factorize(array, use_na_sentinel=False)
+    return np.asarray(codes_pd, dtype=np.intp), list(uniques)

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     store_runs: bool = True
     jobs_dir: Path = Path("jobs")
     sync_cohort_rows: int = Field(default=5_000, ge=0)
+    key_cache_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="How long a verified API key is trusted without asking the database: "
+        "a revoked key stops working within this delay (0: check every request).",
+    )
 
 
 @lru_cache

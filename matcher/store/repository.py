@@ -18,13 +18,13 @@ import json
 import logging
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from matcher.domain import Profile
@@ -419,17 +419,30 @@ def log_request(
     int
         The audit entry id.
     """
-    row = AuditEntry(
-        at=utc_now(),
-        key_label=key_label,
-        role=role,
-        method=method.upper()[:16],
-        path=path[:512],
-        status_code=status_code,
-        model_version=model_version,
-        input_hash=input_hash,
-        duration_ms=float(duration_ms),
-    )
+    row = AuditEntry(**_audit_values(locals()))
     session.add(row)
     session.flush()
     return row.id
+
+
+def log_requests(*, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append many audit lines in one INSERT (the API's writer batches them).
+
+    Each row has the keyword arguments of :func:`log_request` but ``session``.
+    """
+    if rows:
+        session.execute(insert(AuditEntry), [_audit_values(row) for row in rows])
+
+
+def _audit_values(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "at": utc_now(),
+        "key_label": row["key_label"],
+        "role": row["role"],
+        "method": str(row["method"]).upper()[:16],
+        "path": str(row["path"])[:512],
+        "status_code": int(row["status_code"]),
+        "model_version": row.get("model_version"),
+        "input_hash": row.get("input_hash"),
+        "duration_ms": float(row["duration_ms"]),
+    }

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
-from conftest import PROFILE, Api, detail_locs, start_api
+from conftest import PROFILE, Api, detail_locs, make_settings, start_api
 from sqlalchemy import select
 
 import api.middleware
@@ -150,10 +151,26 @@ def test_wrong_key_is_401(shared_api: Api, assert_error, header) -> None:
     assert "mk_wrong" not in json.dumps(body)
 
 
-def test_revoked_key_is_401(fresh_api: Api, assert_error) -> None:
+@pytest.fixture
+def uncached_api(tmp_path, trained_registry) -> Iterator[Api]:
+    yield from start_api(make_settings(tmp_path, trained_registry, key_cache_seconds=0))
+
+
+def test_revoked_key_is_401(uncached_api: Api, assert_error) -> None:
+    assert post(uncached_api, {"profile": PROFILE}).status_code == 200
+    with session_scope(uncached_api.sessions()) as session:
+        revoke_key(session=session, label="test-counsellor")
+    assert_error(post(uncached_api, {"profile": PROFILE}), 401, "unauthorized")
+
+
+def test_a_revoked_key_is_trusted_until_the_cache_expires(fresh_api: Api, assert_error) -> None:
+    """The documented trade-off of MATCHER_KEY_CACHE_SECONDS (default 10 s)."""
+    assert fresh_api.app.state.matcher.keys.ttl == 10.0
     assert post(fresh_api, {"profile": PROFILE}).status_code == 200
     with session_scope(fresh_api.sessions()) as session:
         revoke_key(session=session, label="test-counsellor")
+    assert post(fresh_api, {"profile": PROFILE}).status_code == 200
+    fresh_api.app.state.matcher.keys._entries.clear()  # what expiry does
     assert_error(post(fresh_api, {"profile": PROFILE}), 401, "unauthorized")
 
 
@@ -200,7 +217,7 @@ def test_failing_audit_write_does_not_fail_the_request(
     def broken(**_: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(api.middleware, "log_request", broken)
+    monkeypatch.setattr(api.middleware, "log_requests", broken)
     with caplog.at_level(logging.ERROR, logger="api.middleware"):
         response = post(shared_api, {"profile": PROFILE})
     assert response.status_code == 200

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher.lookup import SMALL, Lookup
+from matcher.lookup import SMALL, Lookup, factorize
 
 
 def test_positions_and_unknowns():
@@ -31,3 +31,14 @@ def test_accepts_pandas_strings():
     """Arrow-backed string Series (pandas 3's default) are looked up like plain lists."""
     series = pd.Series(["b", "a", "q"], dtype="str")
     assert Lookup(["a", "b"]).positions(series).tolist() == [1, 0, -1]
+
+
+@pytest.mark.parametrize("n", [0, 5, SMALL + 3])
+def test_factorize_matches_pandas(n):
+    rng = np.random.default_rng(n)
+    values = np.array(["a", "b", "", "c;d"], dtype=object)[rng.integers(0, 4, n)]
+    codes, uniques = factorize(values)
+    expected_codes, expected_uniques = pd.factorize(values, use_na_sentinel=False)
+    assert codes.tolist() == expected_codes.tolist()
+    assert uniques == list(expected_uniques)
+    assert codes.dtype == np.intp

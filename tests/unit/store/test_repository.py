@@ -14,6 +14,7 @@ from matcher.store import (
     get_diagnosis,
     get_job,
     log_request,
+    log_requests,
     profile_hash,
     record_decision,
     record_outcome,
@@ -245,6 +246,31 @@ def test_log_request(session: Session) -> None:
     assert row.method == "POST"
     assert row.at.tzinfo is not None
     assert anonymous != entry_id
+
+
+def test_log_requests_writes_every_row_in_one_call(session: Session) -> None:
+    before = session.query(AuditEntry).count()
+    rows = [
+        {
+            "key_label": f"k{i}",
+            "role": "counsellor",
+            "method": "post",
+            "path": "/v1/recommendations",
+            "status_code": 200,
+            "duration_ms": i,
+            "model_version": "v1",
+            "input_hash": None,
+        }
+        for i in range(5)
+    ]
+    log_requests(session=session, rows=rows)
+    log_requests(session=session, rows=[])
+    session.commit()
+    written = session.query(AuditEntry).order_by(AuditEntry.id).all()[before:]
+    assert [(r.key_label, r.method, r.duration_ms) for r in written] == [
+        (f"k{i}", "POST", float(i)) for i in range(5)
+    ]
+    assert all(r.at.tzinfo is not None for r in written)
 
 
 def test_job_life_cycle(session: Session) -> None:
