@@ -13,7 +13,10 @@
     ├── IncompatibleModelError     model_incompatible       503
     ├── PromotionRefusedError      promotion_refused        409
     ├── TrainingDataError          training_data            422
-    └── NotFoundError              not_found                404
+    ├── NotFoundError              not_found                404
+    └── DecisionRuleError          invalid_decision         422
+        ├── NotRecommendedError    not_recommended          422
+        └── WasRecommendedError    was_recommended          422
 
 The API maps every one of them through a single handler; the CLI turns them into
 exit code 2 with the message.
@@ -21,6 +24,7 @@ exit code 2 with the message.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 
 
@@ -38,7 +42,7 @@ class MatcherError(Exception):
     code: str = "matcher_error"
     http_status: HTTPStatus = HTTPStatus.INTERNAL_SERVER_ERROR
 
-    def __init__(self, message: str, *, details: dict[str, object] | None = None) -> None:
+    def __init__(self, message: str, *, details: Mapping[str, object] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details: dict[str, object] = dict(details or {})
@@ -119,3 +123,22 @@ class NotFoundError(MatcherError):
 
     code = "not_found"
     http_status = HTTPStatus.NOT_FOUND
+
+
+class DecisionRuleError(MatcherError):
+    """A counsellor decision breaks a recording rule (e.g. no reason given)."""
+
+    code = "invalid_decision"
+    http_status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class NotRecommendedError(DecisionRuleError):
+    """``recommended`` names a type that was not among the recommendations shown."""
+
+    code = "not_recommended"
+
+
+class WasRecommendedError(DecisionRuleError):
+    """``other`` names a type that was among the recommendations shown."""
+
+    code = "was_recommended"

@@ -198,21 +198,9 @@ def create_decision(
 ) -> dict[str, Any]:
     """Record the counsellor's decision (a later one supersedes it)."""
     _check_type(reference, body.project_type_id, "project_type_id")
-    with session_scope(sessions) as session:
-        shown = get_diagnosis(session=session, diagnosis_id=diagnosis_id).recommended_ids
-    if body.choice == "recommended" and body.project_type_id not in shown:
-        raise ApiError(
-            422,
-            "not_recommended",
-            f"{body.project_type_id!r} was not among the recommendations shown; use choice 'other'",
-        )
-    if body.choice == "other" and body.project_type_id in shown:
-        raise ApiError(
-            422,
-            "was_recommended",
-            f"{body.project_type_id!r} was recommended; use choice 'recommended'",
-        )
 
+    # The store owns the decision rules (recommended must have been shown, other
+    # must not); its typed errors answer 422 not_recommended / was_recommended.
     def write(session: Session) -> DecisionRecord:
         decision_id = record_decision(
             session=session,

@@ -28,7 +28,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from matcher.domain import Profile
-from matcher.errors import NotFoundError
+from matcher.errors import (
+    DecisionRuleError,
+    NotFoundError,
+    NotRecommendedError,
+    WasRecommendedError,
+)
 from matcher.store.jobs import JobRecord as JobRecord
 from matcher.store.jobs import JobStatus as JobStatus
 from matcher.store.jobs import create_job as create_job
@@ -292,33 +297,46 @@ def record_decision(
     ------
     NotFoundError
         If the diagnosis does not exist.
-    ValueError
-        If a rule above is broken.
+    NotRecommendedError, WasRecommendedError
+        If ``recommended``/``other`` contradicts what was shown.
+    DecisionRuleError
+        If another rule above is broken.
     """
     diagnosis = _require_diagnosis(session, diagnosis_id)
     try:
         choice = DecisionChoice(choice)
     except ValueError:
-        raise ValueError(
-            f"choice must be one of {', '.join(c.value for c in DecisionChoice)}"
+        raise DecisionRuleError(
+            f"choice must be one of {', '.join(c.value for c in DecisionChoice)}",
+            details={"field": "choice"},
         ) from None
     reason = reason.strip()
     if not reason:
-        raise ValueError("reason is required")
+        raise DecisionRuleError("reason is required", details={"field": "reason"})
     if len(reason) > REASON_MAX_LENGTH:
-        raise ValueError(f"reason must be at most {REASON_MAX_LENGTH} characters")
+        raise DecisionRuleError(
+            f"reason must be at most {REASON_MAX_LENGTH} characters", details={"field": "reason"}
+        )
     project_type_id = (project_type_id or "").strip() or None
+    field = {"field": "project_type_id"}
     if choice is DecisionChoice.NONE:
         if project_type_id is not None:
-            raise ValueError("choice 'none' must not name a project type")
+            raise DecisionRuleError("choice 'none' must not name a project type", details=field)
     else:
         if project_type_id is None:
-            raise ValueError(f"choice {choice.value!r} requires a project_type_id")
+            raise DecisionRuleError(
+                f"choice {choice.value!r} requires a project_type_id", details=field
+            )
         shown = _recommended_ids(json.loads(diagnosis.recommendations_json))
         if choice is DecisionChoice.RECOMMENDED and project_type_id not in shown:
-            raise ValueError(f"{project_type_id!r} was not among the recommendations shown")
+            raise NotRecommendedError(
+                f"{project_type_id!r} was not among the recommendations shown; use choice 'other'",
+                details=field,
+            )
         if choice is DecisionChoice.OTHER and project_type_id in shown:
-            raise ValueError(f"{project_type_id!r} was recommended: use choice 'recommended'")
+            raise WasRecommendedError(
+                f"{project_type_id!r} was recommended; use choice 'recommended'", details=field
+            )
     row = Decision(
         diagnosis_id=diagnosis_id,
         choice=choice.value,

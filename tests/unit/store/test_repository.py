@@ -6,7 +6,12 @@ import pytest
 from sqlalchemy.orm import Session
 
 from matcher.domain import Profile
-from matcher.errors import NotFoundError
+from matcher.errors import (
+    DecisionRuleError,
+    NotFoundError,
+    NotRecommendedError,
+    WasRecommendedError,
+)
 from matcher.store import (
     DecisionChoice,
     JobStatus,
@@ -159,7 +164,7 @@ def test_decision_rules(
     match: str,
 ) -> None:
     diagnosis_id = _diagnose(session, profile, response)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(DecisionRuleError, match=match):
         record_decision(
             session=session,
             diagnosis_id=diagnosis_id,
@@ -168,6 +173,27 @@ def test_decision_rules(
             reason=reason,
             actor="c",
         )
+
+
+@pytest.mark.parametrize(
+    ("choice", "error"), [("recommended", NotRecommendedError), ("other", WasRecommendedError)]
+)
+def test_decisions_contradicting_what_was_shown_have_their_own_errors(
+    session: Session, profile: Profile, response: dict[str, object], choice: str, error: type
+) -> None:
+    diagnosis_id = _diagnose(session, profile, response)
+    ptype = "barber_shop_deluxe" if choice == "recommended" else "snack_bar"
+    with pytest.raises(error) as caught:
+        record_decision(
+            session=session,
+            diagnosis_id=diagnosis_id,
+            choice=choice,
+            project_type_id=ptype,
+            reason="ok",
+            actor="c",
+        )
+    assert caught.value.details == {"field": "project_type_id"}
+    assert caught.value.http_status == 422
 
 
 def test_decision_none(session: Session, profile: Profile, response: dict[str, object]) -> None:
