@@ -136,9 +136,11 @@ class NotRecommendedError(DecisionRuleError):
     """``recommended`` names a type that was not among the recommendations shown."""
 
     code = "not_recommended"
+    http_status = HTTPStatus.UNPROCESSABLE_ENTITY
 
 
 class WasRecommendedError(DecisionRuleError):
     """``other`` names a type that was among the recommendations shown."""
 
     code = "was_recommended"
+    http_status = HTTPStatus.UNPROCESSABLE_ENTITY

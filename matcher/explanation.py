@@ -46,7 +46,7 @@ FACTOR_FEATURES: Final[dict[str, tuple[str, ...]]] = {
         "region_poverty",
         "agri_rural_share",
     ),
-    "regional_record": ("region", "region_sector"),
+    "regional_record": ("region", "region_sector", "market_income_record"),
 }
 FACTORS: Final[tuple[str, ...]] = tuple(FACTOR_FEATURES)
 
@@ -117,7 +117,7 @@ def neutral_values(
         values["agri_rural_share"] = np.where(agriculture, 1.0 - nat["local_urban_share"], 0.0)
         return values
     if factor == "regional_record":
-        return dict.fromkeys(FACTOR_FEATURES[factor], None)
+        return {"region": None, "region_sector": None, "market_income_record": 0.0}
     raise ValueError(f"unknown factor {factor!r}")
 
 

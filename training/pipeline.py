@@ -2,12 +2,15 @@
 
 * ``logit``: L2-regularised logistic regression on standardised pair features
   and one-hot categories (project type, sector, region, region x sector). The
-  category block is scaled down before the penalty, which shrinks per-category
+  category blocks are scaled down before the penalty, which shrinks per-category
   effects towards the shared pair features: each category rests on few funded
   projects, while the pair features (training, experience, education margin,
   preference, age against physical demand, budget slack, local market) are
   shared by all types and carry over to types a person was never funded for.
-  Sigmoid calibration on cross-validated predictions.
+  The per-type and per-market dummies are shrunk hardest: their prior centre is
+  the income record of the type and of the market (see
+  :mod:`matcher.features`), so a dummy only keeps what the survival outcomes
+  add to it. Sigmoid calibration on cross-validated predictions.
 * ``hgb``: gradient-boosted trees with monotonic constraints where the domain
   knows the sign (more training, experience, education margin, preference or
   budget slack never lowers the chance of success), native categories, and
@@ -42,6 +45,18 @@ from matcher.reference import Reference
 CANDIDATES: Final[tuple[str, ...]] = ("logit", "hgb")
 LOGIT_C: Final = 0.3
 CATEGORY_SCALE: Final = 0.5
+"""Scale of the sector and region dummies."""
+TYPE_SCALE: Final = 0.25
+"""Scale of the project-type dummies (deviations from the type's income record)."""
+MARKET_SCALE: Final = 0.35
+"""Scale of the region x sector dummies (deviations from the market's income record)."""
+
+
+def _dummies(factor: float) -> Pipeline:
+    return make_pipeline(
+        OneHotEncoder(handle_unknown="ignore", sparse_output=False, min_frequency=5),
+        FunctionTransformer(functools.partial(scale_block, factor=factor)),
+    )
 
 
 def base_estimator(candidate: str, *, random_state: int = 0) -> Any:
@@ -62,10 +77,6 @@ def base_estimator(candidate: str, *, random_state: int = 0) -> Any:
             random_state=random_state,
         )
     if candidate == "logit":
-        categories = make_pipeline(
-            OneHotEncoder(handle_unknown="ignore", sparse_output=False, min_frequency=5),
-            FunctionTransformer(functools.partial(scale_block, factor=CATEGORY_SCALE)),
-        )
         prep = ColumnTransformer(
             [
                 (
@@ -76,7 +87,9 @@ def base_estimator(candidate: str, *, random_state: int = 0) -> Any:
                     ),
                     list(NUMERIC_FEATURES),
                 ),
-                ("cat", categories, list(CATEGORICAL_FEATURES)),
+                ("type", _dummies(TYPE_SCALE), ["project_type"]),
+                ("cat", _dummies(CATEGORY_SCALE), ["sector", "region"]),
+                ("market", _dummies(MARKET_SCALE), ["region_sector"]),
             ],
             verbose_feature_names_out=False,
         )

@@ -104,6 +104,8 @@ def test_neutral_values_of_market_factors(features, builder, reference):
     out = neutralise(features, "regional_record", builder)
     assert out["region"].isna().all()
     assert out["region_sector"].isna().all()
+    assert (out["market_income_record"] == 0.0).all()
+    assert out["market_income_record"].dtype == np.float64
 
 
 def test_unknown_factor(features, builder):

@@ -375,3 +375,94 @@ def test_category_values_cover_every_output(builder, reference):
     for name, known in values.items():
         assert set(out[name]) <= set(known), name
     assert len(values["region_sector"]) == len(values["region"]) * len(values["sector"])
+
+
+def incomes_history(cells: dict[tuple[str, str], float], n: int = 30) -> pd.DataFrame:
+    """``n`` funded projects per (project type, region) cell, all active, with an income."""
+    rows = []
+    for (ptype, region), income in cells.items():
+        for i in range(n):
+            wiggle = 1.0 + 0.02 * ((i % 5) - 2)  # a little noise, mean 1
+            rows.append(
+                pair(ptype, region_id=region, age=25 + i % 20)
+                | {c.MONTHLY_INCOME_MAD: income * wiggle}
+            )
+    return pairs(*rows)
+
+
+def test_income_records_are_zero_without_incomes(reference):
+    history = incomes_history({("fish_selling_motorbike", "MA-01"): 3000.0}).drop(
+        columns=[c.MONTHLY_INCOME_MAD]
+    )
+    fitted = PairFeatureBuilder(reference=reference).fit(history)
+    out = fitted.transform(history)
+    assert (out["type_income_record"] == 0.0).all()
+    assert (out["market_income_record"] == 0.0).all()
+
+
+def test_type_income_record_follows_the_incomes_of_active_projects(reference):
+    # Same sector, cost, milieu and demand: only the type dummies can tell them apart.
+    history = incomes_history(
+        {("fish_selling_motorbike", "MA-01"): 6000.0, ("fruit_vegetable_vending", "MA-01"): 3000.0}
+    )
+    fitted = PairFeatureBuilder(reference=reference).fit(history)
+    out = fitted.transform(pairs(pair("fish_selling_motorbike"), pair("fruit_vegetable_vending")))
+    gap = out["type_income_record"].iloc[0] - out["type_income_record"].iloc[1]
+    assert 0.5 < gap < math.log(2.0)  # log(6000 / 3000), shrunk a little by the ridge
+    # A type no active project had gets no record.
+    assert features_of(fitted, project_type_id="apiary")["type_income_record"] == 0.0
+
+
+def test_market_income_record_is_per_region_and_sector(reference):
+    # Catering and services share one census category, so no local feature varies by
+    # region x sector here: only the market dummies can hold the one better market.
+    history = incomes_history(
+        {
+            ("mobile_coffee_kiosk", "MA-01"): 6000.0,
+            ("mobile_coffee_kiosk", "MA-02"): 3000.0,
+            ("mobile_car_wash", "MA-01"): 3000.0,
+            ("mobile_car_wash", "MA-02"): 3000.0,
+        }
+    )
+    fitted = PairFeatureBuilder(reference=reference).fit(history)
+    out = fitted.transform(
+        pairs(
+            pair("mobile_coffee_kiosk", region_id="MA-01"),
+            pair("mobile_coffee_kiosk", region_id="MA-02"),
+            pair("mobile_car_wash", region_id="MA-01"),
+            pair("snack_bar", region_id="MA-01"),  # same market as the first row
+            pair("mobile_coffee_kiosk", region_id="MA-05"),  # a market never funded
+        )
+    )
+    record = out["market_income_record"].to_numpy()
+    # The interaction is log(2); the four market dummies share it (+-log(2) / 4 each).
+    assert 0.25 < record[0] - record[1] < math.log(2.0) / 2
+    assert record[0] == record.max()
+    assert record[3] == record[0]
+    assert record[4] == 0.0
+
+
+def test_income_records_ignore_inactive_and_missing_incomes(reference):
+    history = incomes_history(
+        {("fish_selling_motorbike", "MA-01"): 6000.0, ("fruit_vegetable_vending", "MA-01"): 3000.0}
+    )
+    noisy = pd.concat(
+        [
+            history,
+            pairs(*[pair("fruit_vegetable_vending", age=40) for _ in range(20)]).assign(
+                **{c.MONTHLY_INCOME_MAD: [0.0, np.nan] * 10}
+            ),
+        ],
+        ignore_index=True,
+    )
+    clean = PairFeatureBuilder(reference=reference).fit(history)
+    mixed = PairFeatureBuilder(reference=reference).fit(noisy)
+    np.testing.assert_allclose(mixed.type_income_, clean.type_income_)
+    np.testing.assert_allclose(mixed.market_income_values_, clean.market_income_values_)
+
+
+def test_too_few_incomes_learn_no_record(reference):
+    history = incomes_history({("fish_selling_motorbike", "MA-01"): 6000.0}, n=10)
+    fitted = PairFeatureBuilder(reference=reference).fit(history)
+    assert not fitted.type_income_.any()
+    assert fitted.market_income_keys_ == []
