@@ -573,7 +573,9 @@ def _ranking(metrics: dict[str, Any], plots: Mapping[str, bool]) -> str:
     parts.append(
         f"Cohort: {cohort or NA}; {_count(world.get('n_beneficiaries'))} people, "
         f"{_count(world.get('n_pairs'))} eligible (person, project type) pairs. "
-        "Each ranking is compared with the ranking by the true probabilities."
+        "Each ranking is compared with the ranking by the true probabilities. The model "
+        "judged is this version (fitted on the whole history: the cohort's people are not "
+        "in it); the popularity baseline counts the whole history too."
     )
     keys = list(_dict(world.get("model"))) or list(RANKING_KEYS)
     rows = [
