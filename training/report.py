@@ -739,7 +739,16 @@ def _ethics(metrics: dict[str, Any]) -> str:
 * **Small groups give wide intervals.** Read the confidence intervals before
   concluding that a group is well or badly served. {small_text}
 * **Thin evidence is flagged per recommendation.** When few similar projects
-  back a recommendation, the counsellor sees it flagged."""
+  back a recommendation, the counsellor sees it flagged.
+* **Incomes inform the per-type and per-market effects.** Each type's and
+  market's *income record* (what its surviving projects earned against
+  comparable people) is the centre the model shrinks that type's survival
+  effect towards. In real follow-up data, incomes can be lower for reasons that
+  have nothing to do with viability (for example if women's businesses earn
+  less because of discrimination), and the record would then lower the types
+  they were steered into for everyone. Review the income records (feature
+  importance above, and the per-type incomes in the history) before training on
+  real data."""
 
 
 def _caveats(manifest: dict[str, Any], metrics: dict[str, Any]) -> str:
