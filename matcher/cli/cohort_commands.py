@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -41,7 +42,7 @@ def score(
     """Score every beneficiary of a cohort file (rejects go to FILE.rejects.csv)."""
 
     def go() -> None:
-        from matcher.batch import score_file
+        from matcher.batch import BatchSummary, score_file
 
         settings = command_settings(registry, reference)
         ref, scorer = load_scoring(settings, model)
@@ -65,6 +66,19 @@ def score(
         if engine != "pandas":
             typer.echo("error: --engine must be pandas or dask", err=True)
             raise typer.Exit(code=2)
+
+        def run(progress: Callable[[int], None] | None = None) -> BatchSummary:
+            return score_file(
+                input,
+                output,
+                reference=ref,
+                scorer=scorer,
+                top_k=top_k,
+                explain=explain,
+                chunk_rows=chunk_rows,
+                progress=progress,
+            )
+
         if sys.stderr.isatty():
             from rich.progress import (
                 BarColumn,
@@ -92,26 +106,9 @@ def score(
                     elapsed = bar.tasks[0].elapsed or 1e-9
                     bar.update(task, completed=done, rate=f"{done / elapsed:,.0f} rows/s")
 
-                summary = score_file(
-                    input,
-                    output,
-                    reference=ref,
-                    scorer=scorer,
-                    top_k=top_k,
-                    explain=explain,
-                    chunk_rows=chunk_rows,
-                    progress=tick,
-                )
+                summary = run(tick)
         else:
-            summary = score_file(
-                input,
-                output,
-                reference=ref,
-                scorer=scorer,
-                top_k=top_k,
-                explain=explain,
-                chunk_rows=chunk_rows,
-            )
+            summary = run()
         typer.echo(summary.line())
 
     run_command(go)
