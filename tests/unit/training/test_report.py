@@ -319,3 +319,11 @@ def test_plots_accept_labels_the_font_cannot_draw(
     write_model_card(tmp_path, manifest=manifest, metrics=metrics)
 
     _assert_png(tmp_path / "importance.png")
+
+
+def test_package_exports_only_write_model_card() -> None:
+    import training.report
+    from training.report import card
+
+    assert training.report.__all__ == ["write_model_card"]
+    assert training.report.write_model_card is card.write_model_card
