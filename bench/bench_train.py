@@ -46,7 +46,7 @@ STEPS = {
     "holdout_report": "training/evaluate.py",
     "feature_importance": "training/train.py",
     "evidence_table": "training/train.py",
-    "write_model_card": "training/report.py",
+    "write_model_card": "training/report/card.py",
     "save": "matcher/registry.py",
     "activate": "matcher/registry.py",
     "train_model": "training/train.py",
