@@ -89,17 +89,19 @@ def training_tables(uniques: Sequence[str], trades: TradeCatalogue) -> Tables:
         Unknown trades are ignored.
     """
     trade_pos = {t: i for i, t in enumerate(trades.trade_ids)}
-    n_types = trades.required.shape[0]
-    exact = np.zeros((len(uniques), n_types))
-    sector = np.zeros((len(uniques), n_types))
+    has = np.zeros((len(uniques), len(trades.trade_ids)))
     for u, cell in enumerate(uniques):
-        idx = [trade_pos[x] for x in split_list(cell) if x in trade_pos]
-        if not idx:
-            continue
-        exact[u] = trades.required[:, idx].any(axis=1)
-        trained = np.zeros(len(SECTOR_IDS), dtype=bool)
-        trained[trades.trade_sector[idx]] = True
-        sector[u] = trained[trades.type_sector]
+        for trade in split_list(cell):
+            position = trade_pos.get(trade)
+            if position is not None:
+                has[u, position] = 1.0
+    # Two small matrix products instead of numpy calls per cell: one
+    # recommendation has a distinct cell per qualification-gap trial.
+    in_sector = np.zeros((len(trades.trade_ids), len(SECTOR_IDS)))
+    in_sector[np.arange(len(trades.trade_ids)), trades.trade_sector] = 1.0
+    exact = (has @ trades.required.T.astype(np.float64) > 0).astype(np.float64)
+    trained = has @ in_sector > 0
+    sector = trained[:, trades.type_sector].astype(np.float64)
     return exact, sector
 
 

@@ -466,3 +466,22 @@ def test_too_few_incomes_learn_no_record(reference):
     fitted = PairFeatureBuilder(reference=reference).fit(history)
     assert not fitted.type_income_.any()
     assert fitted.market_income_keys_ == []
+
+
+def test_training_tables_against_a_per_trade_reading(builder):
+    """The matrix form agrees with reading each cell trade by trade."""
+    from matcher import skills
+
+    trades = skills.TradeCatalogue(
+        builder.trade_ids_, builder.required_, builder.trade_sector_, builder.type_sector_
+    )
+    rng = np.random.default_rng(3)
+    pool = [*builder.trade_ids_, "not_a_trade", ""]
+    cells = [";".join(rng.choice(pool, size=rng.integers(0, 4), replace=False)) for _ in range(200)]
+    exact, sector = skills.training_tables(cells, trades)
+    for u, cell in enumerate(cells):
+        known = [builder.trade_ids_.index(t) for t in cell.split(";") if t in builder.trade_ids_]
+        for k in range(len(builder.project_type_ids_)):
+            assert exact[u, k] == float(any(builder.required_[k, i] for i in known))
+            sectors = {int(builder.trade_sector_[i]) for i in known}
+            assert sector[u, k] == float(int(builder.type_sector_[k]) in sectors)
