@@ -89,6 +89,11 @@ async def get_session_factory(request: Request) -> sessionmaker[Session]:
 
 async def get_audit(request: Request) -> AuditContext:
     """The audit context of the request (a fresh one outside the audit middleware)."""
+    return audit_of(request)
+
+
+def audit_of(request: Request) -> AuditContext:
+    """The audit context in the request's scope, created if absent."""
     state = request.scope.setdefault("state", {})
     audit = state.get(AUDIT_KEY)
     if not isinstance(audit, AuditContext):
@@ -98,6 +103,29 @@ async def get_audit(request: Request) -> AuditContext:
 
 
 AppStateDep = Annotated[AppState, Depends(get_app_state)]
+
+
+@dataclass(frozen=True)
+class Serving:
+    """What a scoring route needs, resolved as one dependency.
+
+    Each FastAPI dependency costs about 0.15 ms per request to resolve; the
+    recommendation route is the hot path, so it takes this bundle instead of
+    four separate dependencies.
+    """
+
+    reference: Reference
+    scorer: Scorer
+    settings: Settings
+    audit: AuditContext
+
+
+async def get_serving(request: Request, scorer: Annotated[Scorer, Depends(get_scorer)]) -> Serving:
+    """The catalogue, the model taken for this request, the settings and the audit context."""
+    state = app_state(request)
+    return Serving(state.reference, scorer, state.settings, audit_of(request))
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ReferenceDep = Annotated[Reference, Depends(get_reference)]
 RegistryDep = Annotated[Registry, Depends(get_registry)]
@@ -105,3 +133,4 @@ ModelHolderDep = Annotated[ModelHolder, Depends(get_model_holder)]
 ScorerDep = Annotated[Scorer, Depends(get_scorer)]
 SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
 AuditDep = Annotated[AuditContext, Depends(get_audit)]
+ServingDep = Annotated[Serving, Depends(get_serving)]

@@ -14,11 +14,11 @@ from functools import partial
 from typing import Annotated
 
 import anyio
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.deps import AppStateDep, AuditDep
+from api.deps import app_state, audit_of
 from api.errors import ApiError
 from matcher.store import KeyInfo, Role, hash_key, role_allows, session_scope, verify_key
 
@@ -46,8 +46,7 @@ def _unauthorized(detail: str) -> ApiError:
 
 async def authenticate(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-    state: AppStateDep,
-    audit: AuditDep,
+    request: Request,
 ) -> Principal:
     """Resolve the bearer key to a :class:`Principal`.
 
@@ -63,6 +62,7 @@ async def authenticate(
     """
     if credentials is None or not credentials.credentials.strip():
         raise _unauthorized("Missing API key: send Authorization: Bearer <key>")
+    state = app_state(request)
     key = credentials.credentials.strip()
     digest = hash_key(key)
     info = state.keys.get(digest)
@@ -73,6 +73,7 @@ async def authenticate(
     if info is None:
         logger.info("rejected an unknown or revoked API key")
         raise _unauthorized("Unknown or revoked API key")
+    audit = audit_of(request)
     audit.key_label = info.label
     audit.role = info.role.value
     return Principal(label=info.label, role=info.role)
