@@ -240,3 +240,15 @@ def test_unexpected_error_is_generic_500(settings, assert_error, caplog) -> None
             body = assert_error(post(running, {"profile": PROFILE}), 500, "internal_error")
         assert "secret internals" not in json.dumps(body)
         assert any("secret internals" in (r.exc_text or "") for r in caplog.records)
+
+
+def test_successes_are_logged_at_debug_and_failures_at_info(shared_api: Api, caplog) -> None:
+    with caplog.at_level(logging.DEBUG, logger="api.middleware"):
+        assert post(shared_api, {"profile": PROFILE}).status_code == 200
+        shared_api.client.post(URL, json={"profile": PROFILE})
+    lines = [r for r in caplog.records if r.name == "api.middleware" and "/v1/" in r.message]
+    assert [(r.levelno, " -> 200 " in r.message) for r in lines[-2:]] == [
+        (logging.DEBUG, True),
+        (logging.INFO, False),
+    ]
+    assert "-> 401" in lines[-1].message
