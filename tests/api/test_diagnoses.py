@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 from conftest import PROFILE, Api, detail_locs, make_settings, start_api
-from sqlalchemy import create_engine, select, text
+from pg_schema import throwaway_schema
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 import api.routes.diagnoses as diagnoses_module
@@ -84,24 +84,10 @@ def test_diagnosis_decision_outcome_round_trip(shared_api: Api) -> None:
     round_trip(shared_api)
 
 
-def _postgres_url() -> str | None:
-    url = os.environ.get("MATCHER_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but MATCHER_TEST_POSTGRES_URL is not set")
-        pytest.skip("MATCHER_TEST_POSTGRES_URL is not set")
-    return url
-
-
 @pytest.fixture
 def postgres_api(tmp_path, trained_registry) -> Iterator[Api]:
-    url = _postgres_url()
-    engine = create_engine(url)
-    with engine.begin() as conn:  # a clean schema: earlier runs may have left tables behind
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    yield from start_api(make_settings(tmp_path, trained_registry, database_url=url))
+    with throwaway_schema("api") as url:
+        yield from start_api(make_settings(tmp_path, trained_registry, database_url=url))
 
 
 @pytest.mark.postgres

@@ -13,9 +13,7 @@ Runs on SQLite, and on PostgreSQL when ``MATCHER_TEST_POSTGRES_URL`` is set
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from pg_schema import throwaway_schema
 from typer.testing import CliRunner
 
 import training.train
@@ -30,7 +29,7 @@ from matcher.cli import app as cli
 from matcher.reference import Reference
 from matcher.registry import Registry
 from matcher.settings import Settings
-from matcher.store import make_engine, upgrade_database
+from matcher.store import upgrade_database
 from matcher.store.keys import KEY_PREFIX
 from matcher.tabular import parse_experience, split_list
 from training.generator import generate_world, write_world
@@ -43,21 +42,10 @@ from api.main import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_DIR = ROOT / "data_samples" / "reference"
-POSTGRES_ENV = "MATCHER_TEST_POSTGRES_URL"
 N_PEOPLE = 60
 WORLD_SEED = 5
 
 runner = CliRunner()
-
-
-def _postgres_base_url() -> str:
-    url = os.environ.get(POSTGRES_ENV, "").strip()
-    if not url:
-        message = f"{POSTGRES_ENV} is not set (run under scripts/with_postgres.sh)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is required in CI: {message}")
-        pytest.skip(message)
-    return url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -65,20 +53,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'state' / 'matcher.db'}"
         return
-    from sqlalchemy import make_url, text
-
-    base = _postgres_base_url()
-    schema = f"loop_{uuid.uuid4().hex[:16]}"
-    admin = make_engine(base)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with throwaway_schema("loop") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

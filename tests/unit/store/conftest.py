@@ -8,31 +8,19 @@ schema (via ``search_path``), dropped afterwards.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, make_url, text
+from pg_schema import throwaway_schema
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from matcher.domain import Profile
 from matcher.reference import Reference, load_reference
 from matcher.store import make_engine, make_session_factory, upgrade_database
 
-POSTGRES_ENV = "MATCHER_TEST_POSTGRES_URL"
 REFERENCE_DIR = Path(__file__).resolve().parents[3] / "data_samples" / "reference"
-
-
-def _postgres_base_url() -> str:
-    url = os.environ.get(POSTGRES_ENV, "").strip()
-    if not url:
-        message = f"{POSTGRES_ENV} is not set (run under scripts/with_postgres.sh)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is required in CI: {message}")
-        pytest.skip(message)
-    return url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -41,18 +29,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'state' / 'matcher.db'}"
         return
-    base = _postgres_base_url()
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = make_engine(base)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with throwaway_schema("test") as url:
+        yield url
 
 
 @pytest.fixture
