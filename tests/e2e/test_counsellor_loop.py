@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from pg_schema import throwaway_schema
+from profile_rows import profile_json
 from typer.testing import CliRunner
 
 import training.train
@@ -31,7 +32,6 @@ from matcher.registry import Registry
 from matcher.settings import Settings
 from matcher.store import upgrade_database
 from matcher.store.keys import KEY_PREFIX
-from matcher.tabular import parse_experience, split_list
 from training.generator import generate_world, write_world
 
 pytest.importorskip("api.main")
@@ -67,23 +67,6 @@ def world_history(tmp_path_factory: pytest.TempPathFactory, reference: Reference
     assert len(frame) == N_PEOPLE
     assert set(frame["active_12m"]) == {"0", "1"}
     return frame
-
-
-def profile_json(row: pd.Series) -> dict[str, Any]:
-    return {
-        "beneficiary_id": row["beneficiary_id"],
-        "sex": row["sex"],
-        "age": int(row["age"]),
-        "region_id": row["region_id"],
-        "milieu": row["milieu"],
-        "education_level": row["education_level"],
-        "trainings": split_list(row["trainings"]),
-        "experience": [{"trade_id": t, "years": y} for t, y in parse_experience(row["experience"])],
-        "budget_mad": float(row["budget_mad"]),
-        "preferred_sectors": split_list(row["preferred_sectors"]),
-        "health_constraint": row["health_constraint"] or "none",
-        "commune_code": row["commune_code"] or None,
-    }
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from profile_rows import profile_json
 from typer.testing import CliRunner
 
 from matcher.cli import app as cli
@@ -23,7 +24,6 @@ from matcher.registry import Registry
 from matcher.scoring import Scorer
 from matcher.service import recommend
 from matcher.settings import Settings
-from matcher.tabular import parse_experience, split_list
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data_samples"
@@ -32,24 +32,6 @@ TOP_K = 5
 SAMPLE = 30
 
 Ranking = list[tuple[int, str, float]]
-
-
-def profile_json(row: pd.Series) -> dict[str, Any]:
-    """A cohort CSV row as the API's JSON profile (contract section 2)."""
-    return {
-        "beneficiary_id": row["beneficiary_id"],
-        "sex": row["sex"],
-        "age": int(row["age"]),
-        "region_id": row["region_id"],
-        "milieu": row["milieu"],
-        "education_level": row["education_level"],
-        "trainings": split_list(row["trainings"]),
-        "experience": [{"trade_id": t, "years": y} for t, y in parse_experience(row["experience"])],
-        "budget_mad": float(row["budget_mad"]),
-        "preferred_sectors": split_list(row["preferred_sectors"]),
-        "health_constraint": row["health_constraint"] or "none",
-        "commune_code": row["commune_code"] or None,
-    }
 
 
 @pytest.fixture(scope="module")
