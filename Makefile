@@ -9,7 +9,7 @@ PORT ?= 8000
 export MATCHER_REGISTRY ?= models
 export MATCHER_REFERENCE ?= data_samples/reference
 
-.PHONY: help venv install lint format typecheck test test-fast test-browser cov model score-sample serve run clean system-deps data reference
+.PHONY: help venv install lint format typecheck test test-fast test-browser screenshots cov model score-sample serve run clean system-deps data reference
 
 ## help: list the targets
 help:
@@ -31,21 +31,21 @@ system-deps:
 
 ## lint: ruff check and format check
 lint: venv
-	$(VENV)/bin/ruff check matcher training api tests bench
-	$(VENV)/bin/ruff format --check matcher training api tests bench
+	$(VENV)/bin/ruff check matcher training api cli tests bench
+	$(VENV)/bin/ruff format --check matcher training api cli tests bench
 
 ## format: apply ruff fixes and formatting
 format: venv
-	$(VENV)/bin/ruff check --fix matcher training api tests bench
-	$(VENV)/bin/ruff format matcher training api tests bench
+	$(VENV)/bin/ruff check --fix matcher training api cli tests bench
+	$(VENV)/bin/ruff format matcher training api cli tests bench
 
-## typecheck: mypy --strict on matcher, training and api
+## typecheck: mypy --strict on matcher, training, api and cli
 typecheck: venv
-	$(VENV)/bin/mypy matcher training api
+	$(VENV)/bin/mypy matcher training api cli
 
 ## test: the README's second command: install, system deps, lint, types, the whole suite (with PostgreSQL and Chromium)
 test: venv system-deps lint typecheck
-	bash scripts/with_postgres.sh $(PY) -m pytest --run-browser --cov --cov-report=term:skip-covered --cov-fail-under=90
+	bash scripts/check_clean_tree.sh bash scripts/with_postgres.sh $(PY) -m pytest --run-browser --cov --cov-report=term:skip-covered --cov-fail-under=90
 
 ## test-fast: the suite without browser and PostgreSQL
 test-fast: venv
@@ -54,6 +54,10 @@ test-fast: venv
 ## test-browser: only the browser tests
 test-browser: venv system-deps
 	$(PY) -m pytest --run-browser -m browser
+
+## screenshots: refresh the committed screenshots in docs/screenshots/ (the browser tests, on purpose)
+screenshots: venv system-deps
+	MATCHER_SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest --run-browser -m browser -q
 
 ## model: train the default model from data_samples/ into models/
 model: venv

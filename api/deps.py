@@ -14,9 +14,9 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.state import AppState, ModelHolder
+from matcher.model.registry import Registry
+from matcher.model.scorer import Scorer
 from matcher.reference import Reference
-from matcher.registry import Registry
-from matcher.scoring import Scorer
 from matcher.settings import Settings
 
 

@@ -8,7 +8,6 @@ with a clear message when any of them is missing or inconsistent.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,11 +23,12 @@ from api.audit import AuditWriter
 from api.errors import install_error_handlers
 from api.middleware import RequestBookkeeping, RequestMetrics, database_audit_writer
 from api.routes import ROUTERS, pages
-from api.state import AppState, Gate, KeyCache, ModelHolder
+from api.state import AppState, KeyCache, ModelHolder
 from matcher.errors import MatcherError
 from matcher.log_config import configure_logging
+from matcher.model.gate import promotion_gate
+from matcher.model.registry import Registry
 from matcher.reference import load_reference
-from matcher.registry import Registry
 from matcher.settings import Settings, get_settings
 from matcher.store import make_engine, make_session_factory, upgrade_database
 
@@ -43,18 +43,6 @@ is still active at 12 months, explain each score, and record decisions and outco
 Every `/v1/` route needs `Authorization: Bearer <api key>`. Errors share one envelope:
 `{"status", "code", "detail"}`.
 """
-
-
-def promotion_gate() -> Gate | None:
-    """``training.gate.promotion_gate`` when that module exists, else ``None``."""
-    try:
-        module = importlib.import_module("training.gate")
-    except ModuleNotFoundError as exc:
-        if exc.name in {"training", "training.gate"}:
-            return None
-        raise
-    gate: Gate | None = getattr(module, "promotion_gate", None)
-    return gate
 
 
 def build_state(settings: Settings, *, require_model: bool = True) -> AppState:
@@ -84,7 +72,7 @@ def build_state(settings: Settings, *, require_model: bool = True) -> AppState:
     try:
         upgrade_database(engine)
         registry = Registry(settings.registry)
-        models = ModelHolder(registry, reference, gate=promotion_gate())
+        models = ModelHolder(registry, reference, gate=promotion_gate)
         try:
             models.swap(models.load())
         except MatcherError as exc:

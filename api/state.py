@@ -19,9 +19,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.errors import MatcherError, NoActiveModelError
+from matcher.model.registry import Activation, Registry
+from matcher.model.scorer import Scorer
 from matcher.reference import Reference
-from matcher.registry import Activation, Registry
-from matcher.scoring import Scorer
 from matcher.settings import Settings
 from matcher.store import KeyInfo
 
@@ -91,8 +91,7 @@ class ModelHolder:
 
     def load(self, version: str | None = None) -> Scorer:
         """Load and check a version (the registry's active one by default); do not serve it."""
-        loaded = self.registry.load(version, reference_fingerprint=self.reference.fingerprint)
-        return Scorer.from_loaded(loaded)
+        return Scorer.load(self.registry, version, reference=self.reference)
 
     def swap(self, scorer: Scorer) -> Scorer | None:
         """Serve ``scorer`` from now on; return the previous one."""

@@ -239,7 +239,7 @@ def ensure_world(out: Path, *, n_history: int, n_cohort: int, seed: int) -> Path
 
 def ensure_registry(registry: Path, history: Path) -> str:
     """Train and activate a model on ``history`` into ``registry`` unless one is active."""
-    from matcher.registry import Registry
+    from matcher.model.registry import Registry
 
     reg = Registry(registry)
     active = reg.active_version()

@@ -18,7 +18,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from matcher.allocation import allocate
+from matcher.allocation.problem import allocate
 
 N_TYPES = 40
 N_REGIONS = 12

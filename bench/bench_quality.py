@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from matcher.model.registry import Registry
 from matcher.reference import load_reference
-from matcher.registry import Registry
 from training.generator import generate_world, write_world
 from training.train import train_model
 

@@ -43,13 +43,13 @@ from _common import (
 )
 from scoring_stages import StageTimer
 
-from matcher import columns as c
-from matcher.cohort import validate_profiles
+from matcher.contract import columns as c
+from matcher.contract.profile_table import validate_profiles
+from matcher.contract.tables import parse_experience, read_table, split_list
 from matcher.domain import Experience, Profile
+from matcher.model.registry import Registry
+from matcher.model.scorer import Scorer
 from matcher.reference import load_reference
-from matcher.registry import Registry
-from matcher.scoring import Scorer
-from matcher.tabular import parse_experience, read_table, split_list
 
 TARGET_P50_MS = 15.0
 
@@ -86,10 +86,10 @@ def instrumented(calls: list[Profile], *, reference: Any, scorer: Scorer, top_k:
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
 
-    import matcher.explanation as explanation
+    import matcher.model.explanation as explanation
     import matcher.service as service
-    from matcher.features import PairFeatureBuilder
-    from matcher.linear import LinearForm
+    from matcher.features.builder import PairFeatureBuilder
+    from matcher.model.linear import LinearForm
 
     timer = StageTimer()
     patches: list[tuple[Any, str, Any]] = []

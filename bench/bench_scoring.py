@@ -56,14 +56,14 @@ from _common import (
     write_result,
 )
 
-from matcher import columns as c
-from matcher.batch import DEFAULT_CHUNK_ROWS, score_file
-from matcher.cohort import validate_profiles
-from matcher.eligibility import check_eligibility
+from matcher.batch.streaming import DEFAULT_CHUNK_ROWS, score_file
+from matcher.contract import columns as c
+from matcher.contract.eligibility import check_eligibility
+from matcher.contract.profile_table import validate_profiles
+from matcher.contract.tables import iter_table
+from matcher.model.registry import Registry
+from matcher.model.scorer import Scorer
 from matcher.reference import load_reference
-from matcher.registry import Registry
-from matcher.scoring import Scorer
-from matcher.tabular import iter_table
 
 TARGET_RATIO = 0.70
 TARGET_RSS_RATIO = 1.2
@@ -156,8 +156,8 @@ def make_big_cohort(src: Path, dst: Path, factor: int) -> Path:
 
 
 def profile_cli(cohort: Path, out: Path, *, registry: Path, prof_path: Path) -> dict[str, Any]:
-    """``python -m cProfile -m matcher.cli score ...``; top functions by cumulative/own time."""
-    cmd = [sys.executable, "-m", "cProfile", "-o", str(prof_path), "-m", "matcher.cli"]
+    """``python -m cProfile -m cli score ...``; top functions by cumulative/own time."""
+    cmd = [sys.executable, "-m", "cProfile", "-o", str(prof_path), "-m", "cli"]
     cmd += ["score", "--input", str(cohort), "--output", str(out), "--registry", str(registry)]
     subprocess.run(cmd, check=True, env=matcher_env(), capture_output=True, cwd=SRC)
     return summarise_profile(prof_path)

@@ -47,8 +47,8 @@ STEPS = {
     "feature_importance": "training/train.py",
     "evidence_table": "training/train.py",
     "write_model_card": "training/report/card.py",
-    "save": "matcher/registry.py",
-    "activate": "matcher/registry.py",
+    "save": "matcher/model/registry.py",
+    "activate": "matcher/model/registry.py",
     "train_model": "training/train.py",
 }
 
@@ -71,7 +71,7 @@ def profile_train(history: Path, registry: Path, prof: Path) -> dict[str, Any]:
 
     if registry.exists():
         shutil.rmtree(registry)
-    cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "matcher.cli", "train"]
+    cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "cli", "train"]
     cmd += ["--history", str(history), "--registry", str(registry)]
     subprocess.run(cmd, check=True, env=matcher_env(), capture_output=True, cwd=SRC)
     stats = pstats.Stats(str(prof))

@@ -33,8 +33,8 @@ PHASES: list[tuple[str, tuple[str, ...]]] = [
         "recommend: features (PairFeatureBuilder.transform)",
         (
             "PairFeatureBuilder.transform",
-            "transform (matcher/features.py",
-            "transform_columns (matcher/features.py",
+            "transform (matcher/features/builder.py",
+            "transform_columns (matcher/features/builder.py",
         ),
     ),
     ("recommend: reasons (neutralised_stack)", ("neutralised_stack",)),

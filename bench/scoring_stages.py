@@ -1,7 +1,7 @@
 """Where ``score_file`` spends its time: exclusive wall/CPU seconds per stage.
 
 Helper of ``bench_scoring.py --stages`` (also runnable alone). The functions
-that ``matcher.batch.score_file`` calls are wrapped, in this process only, by
+that ``matcher.batch.streaming.score_file`` calls are wrapped, in this process only, by
 timers that keep a call stack, so each stage's time excludes its children:
 
     read (iter_table) | validate (validate_profiles) | isin (every pandas
@@ -92,9 +92,9 @@ def stage_breakdown(
     """Run ``score_file`` once with stage timers; return seconds and shares per stage."""
     from sklearn.compose import ColumnTransformer
 
-    import matcher.batch as batch
+    import matcher.batch.streaming as batch
     import matcher.service as service
-    from matcher.features import PairFeatureBuilder
+    from matcher.features.builder import PairFeatureBuilder
 
     timer = StageTimer()
     patches: list[tuple[Any, str, Any]] = []
@@ -214,9 +214,9 @@ def isin_scaling(sizes: list[int], chunk: int = 20_000, seed: int = 0) -> list[d
 def main() -> None:
     from _common import DATA, RESULTS, machine, matcher_env, src_commit, write_result
 
+    from matcher.model.registry import Registry
+    from matcher.model.scorer import Scorer
     from matcher.reference import load_reference
-    from matcher.registry import Registry
-    from matcher.scoring import Scorer
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     world = DATA / "world_h2000_c100000_s0"

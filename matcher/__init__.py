@@ -7,17 +7,20 @@ result types, and the error base class.
 
 from matcher.domain import (
     EducationLevel,
+    Exclusion,
     Experience,
     HealthConstraint,
     Milieu,
     Profile,
+    QualificationGap,
+    Recommendation,
+    RecommendationResult,
     Sex,
 )
 from matcher.errors import MatcherError
+from matcher.model.registry import Registry
+from matcher.model.scorer import Scorer
 from matcher.reference import Reference, load_reference
-from matcher.registry import Registry
-from matcher.results import Exclusion, QualificationGap, Recommendation, RecommendationResult
-from matcher.scoring import Scorer
 from matcher.service import rank_cohort, recommend
 
 __all__ = [

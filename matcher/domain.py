@@ -1,117 +1,118 @@
-"""Domain vocabulary: the beneficiary profile (contract section 2) and its enums.
+"""Domain vocabulary: the profile (contract section 2) and what a recommendation returns.
 
-The profile is a pydantic model so the API, the page and the batch path share one
-definition of what a well-formed profile is. Rules that need the reference
-catalogue (known region, trades, sectors, commune inside its region) live in
-:mod:`matcher.cohort`.
+The profile and its enums are defined with their rules in
+:mod:`matcher.contract.profile_rules` and :mod:`matcher.contract.vocabulary`, and named
+here too, so the core and its callers read one vocabulary. The result types (ranked
+types, reasons, qualification gaps, exclusions) are defined below.
 """
 
 from __future__ import annotations
 
-import math
-from enum import StrEnum
-from typing import Annotated, Final
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-EDUCATION_LEVELS: Final[tuple[str, ...]] = (
-    "none",
-    "primary",
-    "lower_secondary",
-    "upper_secondary",
-    "higher",
+from matcher.contract.profile_rules import Experience, Profile
+from matcher.contract.vocabulary import (
+    EDUCATION_LEVELS,
+    PHYSICAL_DEMANDS,
+    SECTOR_IDS,
+    EducationLevel,
+    HealthConstraint,
+    Milieu,
+    Sex,
 )
-"""Education levels in increasing order (contract section 1)."""
-
-SECTOR_IDS: Final[tuple[str, ...]] = (
-    "catering",
-    "crafts",
-    "services",
-    "commerce",
-    "agriculture",
-    "construction",
-)
-"""The six sectors of the contract."""
-
-PHYSICAL_DEMANDS: Final[tuple[str, ...]] = ("low", "medium", "high")
-
-BENEFICIARY_ID_PATTERN: Final = r"^[A-Za-z0-9_-]{1,64}$"
 
 
-class Sex(StrEnum):
-    """Sex as recorded at diagnosis (audit only, never a model feature)."""
+@dataclass(frozen=True)
+class Reason:
+    """One factor behind a score, with its measured effect."""
 
-    F = "F"
-    M = "M"
+    factor: str
+    group: str
+    effect: float
+    text: dict[str, str]
 
-
-class Milieu(StrEnum):
-    """Where the person lives."""
-
-    URBAN = "urban"
-    RURAL = "rural"
-
-
-class EducationLevel(StrEnum):
-    """Highest education level reached."""
-
-    NONE = "none"
-    PRIMARY = "primary"
-    LOWER_SECONDARY = "lower_secondary"
-    UPPER_SECONDARY = "upper_secondary"
-    HIGHER = "higher"
+    @property
+    def direction(self) -> str:
+        """``raises`` or ``lowers``."""
+        return "raises" if self.effect > 0 else "lowers"
 
 
-class HealthConstraint(StrEnum):
-    """A health limit that rules out heavy physical work."""
+@dataclass(frozen=True)
+class Recommendation:
+    """One eligible project type, ranked, with its estimate and why."""
 
-    NONE = "none"
-    NO_HEAVY_WORK = "no_heavy_work"
-
-
-TradeId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
-
-
-class Experience(BaseModel):
-    """Years of work experience in one trade."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    trade_id: TradeId
-    years: float = Field(ge=0, le=60, allow_inf_nan=False)
+    rank: int
+    project_type_id: str
+    score: float
+    sector_id: str
+    cost_mad: float
+    budget_mad: float
+    margin_mad: float
+    evidence_n: int
+    evidence: str
+    reasons: tuple[Reason, ...] = ()
+    names: dict[str, str] = field(default_factory=dict)
 
 
-class Profile(BaseModel):
-    """A beneficiary profile at diagnosis (contract section 2).
+@dataclass(frozen=True)
+class Exclusion:
+    """An ineligible project type and the contract rule(s) that excluded it."""
 
-    ``beneficiary_id`` is a pseudonym: never a name.
-    """
+    project_type_id: str
+    reason: str
+    reasons: tuple[str, ...]
+    text: dict[str, str]
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    beneficiary_id: str = Field(pattern=BENEFICIARY_ID_PATTERN)
-    sex: Sex
-    age: int = Field(ge=18, le=75)
-    region_id: str = Field(min_length=1, max_length=16)
-    milieu: Milieu
-    education_level: EducationLevel
-    trainings: tuple[TradeId, ...] = Field(default=(), max_length=50)
-    experience: tuple[Experience, ...] = Field(default=(), max_length=50)
-    budget_mad: float = Field(ge=0, le=10_000_000, allow_inf_nan=False)
-    preferred_sectors: tuple[str, ...] = Field(default=(), max_length=6)
-    health_constraint: HealthConstraint = HealthConstraint.NONE
-    commune_code: str | None = Field(default=None, max_length=32)
+@dataclass(frozen=True)
+class QualificationGap:
+    """A training the person lacks that would open a better option."""
 
-    @field_validator("commune_code")
-    @classmethod
-    def _blank_commune_is_none(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        return value.strip()
+    project_type_id: str
+    trade_id: str
+    score_without: float
+    score_with: float
+    rank_without: int
+    rank_with: int
+    names: dict[str, str] = field(default_factory=dict)
+    trade_names: dict[str, str] = field(default_factory=dict)
 
-    @field_validator("budget_mad")
-    @classmethod
-    def _finite_budget(cls, value: float) -> float:
-        if not math.isfinite(value):
-            raise ValueError("budget_mad must be a finite number")
-        return value
+
+@dataclass(frozen=True)
+class RecommendationResult:
+    """Everything one diagnosis shows for one person."""
+
+    beneficiary_id: str
+    model_version: str
+    top_k: int
+    n_eligible: int
+    recommendations: tuple[Recommendation, ...]
+    excluded: tuple[Exclusion, ...]
+    qualification_gaps: tuple[QualificationGap, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (reasons keep their direction)."""
+        out = asdict(self)
+        for rec, obj in zip(out["recommendations"], self.recommendations, strict=True):
+            for reason, robj in zip(rec["reasons"], obj.reasons, strict=True):
+                reason["direction"] = robj.direction
+        return out
+
+
+__all__ = [
+    "EDUCATION_LEVELS",
+    "PHYSICAL_DEMANDS",
+    "SECTOR_IDS",
+    "EducationLevel",
+    "Exclusion",
+    "Experience",
+    "HealthConstraint",
+    "Milieu",
+    "Profile",
+    "QualificationGap",
+    "Reason",
+    "Recommendation",
+    "RecommendationResult",
+    "Sex",
+]

@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from matcher import columns as c
+from matcher.contract import columns as c
+from matcher.contract.eligibility import TypeRules
+from matcher.contract.tables import split_list
 from matcher.domain import EDUCATION_LEVELS, PHYSICAL_DEMANDS, SECTOR_IDS
-from matcher.eligibility import TypeRules
 from matcher.errors import ReferenceDataError
-from matcher.tabular import split_list
 
 REFERENCE_FILES = ("regions.csv", "sectors.csv", "trades.csv", "project_types.csv")
 OPTIONAL_FILES = ("local_profiles.csv",)

@@ -10,27 +10,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from matcher import columns as c
-from matcher.cohort import check_profile, profile_to_row
-from matcher.domain import Profile
-from matcher.eligibility import check_eligibility
-from matcher.explanation import (
-    FACTORS,
-    factor_effects,
-    neutralised_stack,
-    split_effects,
-    top_reasons,
+from matcher.contract import columns as c
+from matcher.contract.eligibility import Eligibility, check_eligibility
+from matcher.contract.profile_rules import check_profile, profile_to_row
+from matcher.contract.tables import join_list, split_list
+from matcher.domain import (
+    Exclusion,
+    Profile,
+    QualificationGap,
+    Recommendation,
+    RecommendationResult,
 )
+from matcher.model.explanation import FACTORS, SCORE_DECIMALS, factor_effects, top_reasons
+from matcher.model.scorer import Scorer
+from matcher.ranking import ROW, rank_order, rank_pairs, top_k_options
 from matcher.reference import Reference
-from matcher.results import Exclusion, QualificationGap, Recommendation, RecommendationResult
-from matcher.scoring import Scorer
-from matcher.tabular import join_list, split_list
 from matcher.wording import EXCLUSION_TEXT
 
 logger = logging.getLogger(__name__)
@@ -56,16 +57,10 @@ def score_eligible_pairs(
     type_ids = np.asarray(elig.project_type_ids, dtype=object)
     pairs = profiles.iloc[rows].reset_index(drop=True)
     pairs = pairs.assign(
-        _row=rows.astype(np.int64),
-        **{c.PROJECT_TYPE_ID: pd.array(type_ids[cols], dtype="str")},
+        **{ROW: rows.astype(np.int64), c.PROJECT_TYPE_ID: pd.array(type_ids[cols], dtype="str")},
     )
     scores = scorer.score_pairs(pairs)
-    pairs = pairs.assign(**{c.SCORE: np.round(scores, 6)})
-    pairs = pairs.sort_values(
-        ["_row", c.SCORE, c.PROJECT_TYPE_ID], ascending=[True, False, True], kind="stable"
-    ).reset_index(drop=True)
-    pairs[c.RANK] = pairs.groupby("_row", sort=False).cumcount().to_numpy() + 1
-    return pairs
+    return rank_pairs(pairs.assign(**{c.SCORE: np.round(scores, SCORE_DECIMALS)}))
 
 
 def rank_cohort(
@@ -84,23 +79,12 @@ def rank_cohort(
     """
     _check_top_k(top_k)
     pairs = score_eligible_pairs(profiles, reference=reference, scorer=scorer)
-    n_eligible = pairs.groupby("_row", sort=False)[c.RANK].transform("max")
-    top = pairs.loc[pairs[c.RANK] <= top_k].assign(n_eligible=n_eligible)
-    types = reference.project_types
-    out = pd.DataFrame(
-        {
-            c.BENEFICIARY_ID: top[c.BENEFICIARY_ID].to_numpy(),
-            c.RANK: top[c.RANK].to_numpy(dtype=np.int64),
-            c.PROJECT_TYPE_ID: top[c.PROJECT_TYPE_ID].to_numpy(),
-            c.SCORE: top[c.SCORE].to_numpy(),
-            "sector_id": types["sector_id"].reindex(top[c.PROJECT_TYPE_ID]).to_numpy(),
-            c.COST_MAD: types["typical_cost_mad"].reindex(top[c.PROJECT_TYPE_ID]).to_numpy(),
-            c.BUDGET_MAD: top[c.BUDGET_MAD].to_numpy(),
-            "n_eligible": top["n_eligible"].to_numpy(dtype=np.int64),
-        }
-    )
-    if explain and len(top):
-        _, effects = factor_effects(scorer.features(top.drop(columns=["_row"])), scorer)
+    pairs["n_eligible"] = pairs.groupby(ROW, sort=False)[c.RANK].transform("max")
+    out = top_k_options(pairs, reference=reference, top_k=top_k, keep=[c.BUDGET_MAD, "n_eligible"])
+    out["n_eligible"] = out["n_eligible"].astype(np.int64)
+    if explain and len(out):
+        top = pairs.loc[pairs[c.RANK] <= top_k].drop(columns=[ROW, "n_eligible"])
+        _, effects, _ = factor_effects(scorer.feature_columns(top), scorer)
         out["reasons"] = [
             " | ".join(f"{r.factor}:{r.effect:+.3f}" for r in top_reasons(e)) for e in effects
         ]
@@ -171,75 +155,19 @@ def recommend(
     row = profile_to_row(profile)
     elig = check_eligibility({k: np.array([v]) for k, v in row.items()}, reference.type_rules)
     eligible_ids = [t for t, ok in zip(elig.project_type_ids, elig.eligible[0], strict=True) if ok]
-    trainings = str(row[c.TRAININGS])
-    trials = _gap_candidates(trainings, eligible_ids, reference) if with_gaps else []
-
-    n_base = len(eligible_ids)
-    pair_types = eligible_ids + [ptype for ptype, _ in trials]
-    pairs: dict[str, NDArray[Any]] = {
-        col: np.full(len(pair_types), value, dtype=object if isinstance(value, str) else None)
-        for col, value in row.items()
-    }
-    pairs[c.TRAININGS] = np.array(
-        [trainings] * n_base + [join_list([*split_list(trainings), trade]) for _, trade in trials],
-        dtype=object,
-    )
-    pairs[c.PROJECT_TYPE_ID] = np.array(pair_types, dtype=object)
-
-    if n_base:
-        features = scorer.feature_columns(pairs)
-        base_features = {name: values[:n_base] for name, values in features.items()}
-        stack = neutralised_stack(base_features, scorer.builder)
-        stacked = {
-            name: np.concatenate([stack[name], values[n_base:]])
-            for name, values in features.items()
-        }
-        scores = np.round(scorer.score_features(stacked), 6)
-        base_scores, effects = split_effects(scores, n_base)
-        trial_scores = scores[n_base * (len(FACTORS) + 1) :]
-        evidence = evidence_count(scorer, base_features)
-    else:
-        base_scores, effects, trial_scores = np.zeros(0), np.zeros((0, len(FACTORS))), np.zeros(0)
-        evidence = np.zeros(0, np.int64)
-
-    order: Any = (
-        np.lexsort((np.asarray(eligible_ids, dtype=object), -base_scores)) if n_base else []
-    )
-    budget = float(profile.budget_mad)
-    recs = []
-    for rank, k in enumerate(order[:top_k], start=1):
-        ptype = eligible_ids[k]
-        cost = reference.type_cost[ptype]
-        recs.append(
-            Recommendation(
-                rank=rank,
-                project_type_id=ptype,
-                score=float(base_scores[k]),
-                sector_id=reference.type_sector[ptype],
-                cost_mad=cost,
-                budget_mad=budget,
-                margin_mad=budget - cost,
-                evidence_n=int(evidence[k]),
-                evidence=evidence_level(int(evidence[k])),
-                reasons=tuple(top_reasons(effects[k])),
-                names=reference.names[ptype],
-            )
-        )
-    excluded = [
-        Exclusion(
-            project_type_id=ptype,
-            reason=elig.reasons(0, j)[0],
-            reasons=tuple(elig.reasons(0, j)),
-            text=EXCLUSION_TEXT[elig.reasons(0, j)[0]],
-        )
-        for j, ptype in enumerate(elig.project_type_ids)
-        if not elig.eligible[0, j]
-    ]
+    trials = _gap_candidates(str(row[c.TRAININGS]), eligible_ids, reference) if with_gaps else []
+    scored = _score_options(row, eligible_ids, trials, scorer)
+    order = rank_order(scored.scores, eligible_ids)
     ranks = {eligible_ids[k]: r for r, k in enumerate(order, start=1)}
+    recs = [
+        _recommendation(rank, eligible_ids[k], k, scored, profile=profile, reference=reference)
+        for rank, k in enumerate(order[:top_k], start=1)
+    ]
+    excluded = _exclusions(elig)
     gaps = _select_gaps(
         trials,
-        trial_scores,
-        dict(zip(eligible_ids, base_scores, strict=True)),
+        scored.trial_scores,
+        dict(zip(eligible_ids, scored.scores, strict=True)),
         ranks,
         reference=reference,
         top_k=top_k,
@@ -249,7 +177,7 @@ def recommend(
         profile.beneficiary_id,
         scorer.version,
         top_k,
-        n_base,
+        len(eligible_ids),
         len(excluded),
         len(gaps),
     )
@@ -257,11 +185,92 @@ def recommend(
         beneficiary_id=profile.beneficiary_id,
         model_version=scorer.version,
         top_k=top_k,
-        n_eligible=n_base,
+        n_eligible=len(eligible_ids),
         recommendations=tuple(recs),
         excluded=tuple(excluded),
         qualification_gaps=tuple(gaps),
     )
+
+
+@dataclass(frozen=True)
+class _ScoredOptions:
+    """One person's eligible options scored, with reasons' effects and gap trials."""
+
+    scores: NDArray[np.float64]
+    effects: NDArray[np.float64]
+    evidence: NDArray[np.int64]
+    trial_scores: NDArray[np.float64]
+
+
+def _score_options(
+    row: Mapping[str, object],
+    eligible_ids: list[str],
+    trials: list[tuple[str, str]],
+    scorer: Scorer,
+) -> _ScoredOptions:
+    """Score the eligible pairs, their neutralised copies and the gap trials at once."""
+    n_base = len(eligible_ids)
+    pair_types = eligible_ids + [ptype for ptype, _ in trials]
+    pairs: dict[str, NDArray[Any]] = {
+        col: np.full(len(pair_types), value, dtype=object if isinstance(value, str) else None)
+        for col, value in row.items()
+    }
+    trainings = str(row[c.TRAININGS])
+    pairs[c.TRAININGS] = np.array(
+        [trainings] * n_base + [join_list([*split_list(trainings), trade]) for _, trade in trials],
+        dtype=object,
+    )
+    pairs[c.PROJECT_TYPE_ID] = np.array(pair_types, dtype=object)
+    if not n_base:
+        return _ScoredOptions(
+            np.zeros(0), np.zeros((0, len(FACTORS))), np.zeros(0, np.int64), np.zeros(0)
+        )
+    features = scorer.feature_columns(pairs)
+    base = {name: values[:n_base] for name, values in features.items()}
+    trial = {name: values[n_base:] for name, values in features.items()}
+    scores, effects, trial_scores = factor_effects(base, scorer, extra=trial)
+    return _ScoredOptions(scores, effects, evidence_count(scorer, base), trial_scores)
+
+
+def _recommendation(
+    rank: int,
+    ptype: str,
+    k: int,
+    scored: _ScoredOptions,
+    *,
+    profile: Profile,
+    reference: Reference,
+) -> Recommendation:
+    """The ``k``-th eligible option, shown at ``rank``, with cost, evidence and reasons."""
+    cost = reference.type_cost[ptype]
+    budget = float(profile.budget_mad)
+    return Recommendation(
+        rank=rank,
+        project_type_id=ptype,
+        score=float(scored.scores[k]),
+        sector_id=reference.type_sector[ptype],
+        cost_mad=cost,
+        budget_mad=budget,
+        margin_mad=budget - cost,
+        evidence_n=int(scored.evidence[k]),
+        evidence=evidence_level(int(scored.evidence[k])),
+        reasons=tuple(top_reasons(scored.effects[k])),
+        names=reference.names[ptype],
+    )
+
+
+def _exclusions(elig: Eligibility) -> list[Exclusion]:
+    """Every ineligible type of the (single) person with the rules that excluded it."""
+    return [
+        Exclusion(
+            project_type_id=ptype,
+            reason=elig.reasons(0, j)[0],
+            reasons=tuple(elig.reasons(0, j)),
+            text=EXCLUSION_TEXT[elig.reasons(0, j)[0]],
+        )
+        for j, ptype in enumerate(elig.project_type_ids)
+        if not elig.eligible[0, j]
+    ]
 
 
 def _gap_candidates(

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from matcher.model.registry import Registry
+from matcher.model.scorer import Scorer
 from matcher.reference import Reference, load_reference
-from matcher.registry import Registry
-from matcher.scoring import Scorer
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data_samples"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from matcher.tabular import parse_experience, split_list
+from matcher.contract.tables import parse_experience, split_list
 
 
 def profile_json(row: pd.Series) -> dict[str, Any]:

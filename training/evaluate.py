@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from matcher import columns as c
-from matcher.eligibility import check_eligibility
+from matcher.contract import columns as c
+from matcher.contract.eligibility import check_eligibility
+from matcher.model.scorer import Scorer
 from matcher.reference import Reference
-from matcher.scoring import Scorer
 from training.metrics import (
     OUTCOME_METRICS,
     brier,

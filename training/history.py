@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from matcher import columns as c
-from matcher.cohort import REJECT_COLUMNS, require_columns, validate_profiles
+from matcher.contract import columns as c
+from matcher.contract.profile_table import REJECT_COLUMNS, require_columns, validate_profiles
+from matcher.contract.tables import read_table
 from matcher.errors import TrainingDataError
 from matcher.reference import Reference
-from matcher.tabular import read_table
 
 MIN_ROWS = 50
 
@@ -21,7 +21,7 @@ def validate_history(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split a history text frame into valid typed rows and rejects.
 
-    Profile columns follow :func:`matcher.cohort.validate_profiles`; the outcome
+    Profile columns follow :func:`matcher.contract.profile_table.validate_profiles`; the outcome
     columns add: a known ``project_type_id``, ``funded_mad`` > 0, a
     ``YYYY-MM-DD`` ``start_date``, ``active_12m`` in {0, 1}, and an optional
     ``monthly_income_mad`` >= 0.

@@ -9,7 +9,7 @@
   shared by all types and carry over to types a person was never funded for.
   The per-type and per-market dummies are shrunk hardest: their prior centre is
   the income record of the type and of the market (see
-  :mod:`matcher.features`), so a dummy only keeps what the survival outcomes
+  :mod:`matcher.features.builder`), so a dummy only keeps what the survival outcomes
   add to it. Sigmoid calibration on cross-validated predictions.
 * ``hgb``: gradient-boosted trees with monotonic constraints where the domain
   knows the sign (more training, experience, education margin, preference or
@@ -32,7 +32,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from matcher.features import (
+from matcher.features.builder import (
     CATEGORICAL_FEATURES,
     MONOTONIC_DECREASING,
     MONOTONIC_INCREASING,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from matcher import columns as c
+from matcher.contract import columns as c
 
 
 @dataclass(frozen=True)

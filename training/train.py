@@ -22,21 +22,23 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import log_loss
 from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import Pipeline
 
-from matcher import columns as c
+from matcher.contract import columns as c
+from matcher.contract.tables import read_table
 from matcher.errors import MatcherError, TrainingDataError
+from matcher.model.gate import promotion_gate
+from matcher.model.registry import Registry
+from matcher.model.scorer import Scorer
 from matcher.reference import Reference
-from matcher.registry import Registry
-from matcher.scoring import Scorer
-from matcher.tabular import read_table
 from training.evaluate import eligible_truth_pairs, holdout_report, outcome_metrics, world_report
-from training.gate import promotion_gate
 from training.history import load_history
 from training.pipeline import CANDIDATES, build_pipeline
-from training.split import chronological_split
+from training.split import Split, chronological_split
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +144,197 @@ def feature_importance(
     return sorted(rows, key=lambda r: -r["importance"])
 
 
+@dataclass(frozen=True)
+class _TrainingData:
+    """The validated history and its chronological split."""
+
+    path: Path
+    history: pd.DataFrame
+    n_rejected: int
+    train: pd.DataFrame
+    test: pd.DataFrame
+    split: Split
+
+
+def _load(history_path: Path, reference: Reference) -> _TrainingData:
+    """Read and validate the history, then split it; an unusable one is a training-data error."""
+    history, rejects = load_history(history_path, reference)
+    try:
+        split = chronological_split(history)
+    except ValueError as exc:
+        raise TrainingDataError(f"{history_path}: {exc}") from exc
+    return _TrainingData(
+        path=history_path,
+        history=history,
+        n_rejected=len(rejects),
+        train=history.iloc[split.train],
+        test=history.iloc[split.test],
+        split=split,
+    )
+
+
+def _holdout_metrics(
+    data: _TrainingData,
+    reference: Reference,
+    registry: Registry,
+    *,
+    chosen: str,
+    cv_scores: dict[str, float],
+    random_state: int,
+) -> dict[str, Any]:
+    """Fit the chosen candidate on the training side; report it on the held-out side.
+
+    The report includes the side-by-side with the active version when there is one.
+    """
+    train, test = data.train, data.test
+    pipe = build_pipeline(reference, candidate=chosen, random_state=random_state)
+    pipe.fit(train, train[c.ACTIVE_12M].to_numpy())
+    held = Scorer(version="holdout", pipeline=pipe, manifest={})
+    test_scores = held.score_pairs(test)
+    metrics: dict[str, Any] = {
+        "candidate": chosen,
+        "cv_log_loss": cv_scores,
+        "holdout": holdout_report(test, test_scores),
+        "feature_importance": feature_importance(held, test, random_state),
+    }
+    comparison = _comparison(registry, reference, test, test_scores)
+    if comparison is not None:
+        metrics["comparison"] = comparison
+    return metrics
+
+
+def _comparison(
+    registry: Registry, reference: Reference, test: pd.DataFrame, test_scores: NDArray[np.float64]
+) -> dict[str, Any] | None:
+    """Side-by-side with the active version on held-out rows it never saw (None if none)."""
+    active = registry.active_version()
+    if active is None:
+        return None
+    try:
+        current = Scorer.load(registry, active, reference=reference)
+        seen = _trained_ids(registry.path(active))
+        unseen = ~test[c.BENEFICIARY_ID].isin(seen).to_numpy()
+        if unseen.sum() < MIN_COMPARISON_ROWS:
+            return {
+                "skipped": f"only {int(unseen.sum())} held-out rows are unseen by the "
+                f"active version {active}; a fair side-by-side needs "
+                f"{MIN_COMPARISON_ROWS}"
+            }
+        fair = test.loc[unseen]
+        y_fair = fair[c.ACTIVE_12M].to_numpy(float)
+        return {
+            "active_version": active,
+            "n_rows": int(unseen.sum()),
+            "candidate": outcome_metrics(y_fair, test_scores[unseen]),
+            "active": outcome_metrics(y_fair, current.score_pairs(fair)),
+        }
+    except MatcherError as exc:
+        return {"skipped": exc.message}
+
+
+def _fit_final(
+    history: pd.DataFrame, reference: Reference, *, chosen: str, random_state: int
+) -> tuple[Pipeline, Scorer, dict[str, dict[str, int]]]:
+    """Refit the chosen candidate on every row; its scorer carries the evidence table."""
+    final = build_pipeline(reference, candidate=chosen, random_state=random_state)
+    final.fit(history, history[c.ACTIVE_12M].to_numpy())
+    final_scorer = Scorer(version="final", pipeline=final, manifest={})
+    evidence = evidence_table(history, final_scorer)
+    final_scorer = Scorer(version="final", pipeline=final, manifest={"evidence": evidence})
+    return final, final_scorer, evidence
+
+
+def _world_metrics(
+    eval_cohort: Path,
+    eval_truth: Path,
+    *,
+    scorer: Scorer,
+    history: pd.DataFrame,
+    reference: Reference,
+) -> dict[str, Any]:
+    """Evaluate the registered model on a cohort with ground truth."""
+    from matcher.contract.profile_table import validate_profiles
+
+    cohort, _ = validate_profiles(read_table(eval_cohort), reference)
+    pairs = eligible_truth_pairs(cohort, read_table(eval_truth), reference)
+    # The cohort and its truth are people the history never saw, so the model
+    # judged against them is the one registered (fitted on the whole history).
+    world = world_report(pairs, scorer=scorer, history=history, reference=reference)
+    world["cohort"] = str(eval_cohort)
+    return world
+
+
+def _manifest(
+    data: _TrainingData,
+    final: Pipeline,
+    reference: Reference,
+    *,
+    chosen: str,
+    random_state: int,
+    evidence: dict[str, dict[str, int]],
+    metrics: dict[str, Any],
+) -> dict[str, Any]:
+    """The manifest registered with the version."""
+    return {
+        "reference_fingerprint": reference.fingerprint,
+        "history_fingerprint": _fingerprint(Path(data.path)),
+        "history_path": str(data.path),
+        "n_rows": len(data.history),
+        "n_rejected": data.n_rejected,
+        "n_train": len(data.train),
+        "n_test": len(data.test),
+        "split_cut_date": data.split.cut_date.strftime("%Y-%m-%d"),
+        "target": c.ACTIVE_12M,
+        "candidate": chosen,
+        "feature_columns": list(final.named_steps["features"].get_feature_names_out()),
+        "params": {
+            k: repr(v)
+            for k, v in final.named_steps["model"].get_params().items()
+            if not k.startswith("estimator__")
+        },
+        "random_state": random_state,
+        "evidence": evidence,
+        "headline": {
+            "roc_auc": metrics["holdout"]["overall"]["roc_auc"],
+            "log_loss": metrics["holdout"]["overall"]["log_loss"],
+            "brier": metrics["holdout"]["overall"]["brier"],
+        },
+    }
+
+
+def _register(
+    registry: Registry,
+    final: Pipeline,
+    *,
+    manifest: dict[str, Any],
+    metrics: dict[str, Any],
+    history: pd.DataFrame,
+) -> str:
+    """Save the version with its model card and the beneficiaries it was fitted on."""
+
+    def extras(folder: Path) -> None:
+        from training.report import write_model_card
+
+        write_model_card(folder, manifest=manifest, metrics=metrics)
+        ids = sorted(set(history[c.BENEFICIARY_ID].astype("str")))
+        (folder / TRAINED_IDS).write_text("\n".join(ids) + "\n", encoding="utf-8")
+
+    return registry.save(final, manifest, metrics=metrics, write_extras=extras)
+
+
+def _activate(
+    registry: Registry, version: str, *, activate: bool, actor: str, reason: str, force: bool
+) -> tuple[bool, str | None]:
+    """Activate the version (if asked) through the promotion gate; (activated, refusal)."""
+    if not activate:
+        return False, None
+    try:
+        registry.activate(version, actor=actor, reason=reason, force=force, gate=promotion_gate)
+    except MatcherError as exc:
+        return False, exc.message
+    return True, None
+
+
 def train_model(
     history_path: Path,
     *,
@@ -164,121 +357,44 @@ def train_model(
         The history cannot be read or cannot support training.
     """
     started = time.perf_counter()
-    history, rejects = load_history(history_path, reference)
-    try:
-        split = chronological_split(history)
-    except ValueError as exc:
-        raise TrainingDataError(f"{history_path}: {exc}") from exc
-    train, test = history.iloc[split.train], history.iloc[split.test]
+    data = _load(history_path, reference)
     chosen, cv_scores = select_candidate(
-        train, reference, candidates=candidates, random_state=random_state
+        data.train, reference, candidates=candidates, random_state=random_state
     )
     logger.info("candidate CV log loss %s -> %s", cv_scores, chosen)
+    metrics = _holdout_metrics(
+        data, reference, registry, chosen=chosen, cv_scores=cv_scores, random_state=random_state
+    )
 
-    pipe = build_pipeline(reference, candidate=chosen, random_state=random_state)
-    pipe.fit(train, train[c.ACTIVE_12M].to_numpy())
-    held = Scorer(version="holdout", pipeline=pipe, manifest={})
-    test_scores = held.score_pairs(test)
-    metrics: dict[str, Any] = {
-        "candidate": chosen,
-        "cv_log_loss": cv_scores,
-        "holdout": holdout_report(test, test_scores),
-        "feature_importance": feature_importance(held, test, random_state),
-    }
-
-    active = registry.active_version()
-    if active is not None:
-        try:
-            current = Scorer.from_loaded(
-                registry.load(active, reference_fingerprint=reference.fingerprint)
-            )
-            seen = _trained_ids(registry.path(active))
-            unseen = ~test[c.BENEFICIARY_ID].isin(seen).to_numpy()
-            if unseen.sum() < MIN_COMPARISON_ROWS:
-                metrics["comparison"] = {
-                    "skipped": f"only {int(unseen.sum())} held-out rows are unseen by the "
-                    f"active version {active}; a fair side-by-side needs "
-                    f"{MIN_COMPARISON_ROWS}"
-                }
-            else:
-                fair = test.loc[unseen]
-                y_fair = fair[c.ACTIVE_12M].to_numpy(float)
-                metrics["comparison"] = {
-                    "active_version": active,
-                    "n_rows": int(unseen.sum()),
-                    "candidate": outcome_metrics(y_fair, test_scores[unseen]),
-                    "active": outcome_metrics(y_fair, current.score_pairs(fair)),
-                }
-        except MatcherError as exc:
-            metrics["comparison"] = {"skipped": exc.message}
-
-    final = build_pipeline(reference, candidate=chosen, random_state=random_state)
-    final.fit(history, history[c.ACTIVE_12M].to_numpy())
-    final_scorer = Scorer(version="final", pipeline=final, manifest={})
-    evidence = evidence_table(history, final_scorer)
-    final_scorer = Scorer(version="final", pipeline=final, manifest={"evidence": evidence})
-
+    history = data.history
+    final, final_scorer, evidence = _fit_final(
+        history, reference, chosen=chosen, random_state=random_state
+    )
     if eval_cohort is not None and eval_truth is not None:
-        from matcher.cohort import validate_profiles
-
-        cohort, _ = validate_profiles(read_table(eval_cohort), reference)
-        pairs = eligible_truth_pairs(cohort, read_table(eval_truth), reference)
-        # The cohort and its truth are people the history never saw, so the model
-        # judged against them is the one registered (fitted on the whole history).
-        metrics["world"] = world_report(
-            pairs, scorer=final_scorer, history=history, reference=reference
+        metrics["world"] = _world_metrics(
+            eval_cohort, eval_truth, scorer=final_scorer, history=history, reference=reference
         )
-        metrics["world"]["cohort"] = str(eval_cohort)
 
     metrics["train_seconds"] = round(time.perf_counter() - started, 2)
-    manifest = {
-        "reference_fingerprint": reference.fingerprint,
-        "history_fingerprint": _fingerprint(Path(history_path)),
-        "history_path": str(history_path),
-        "n_rows": len(history),
-        "n_rejected": len(rejects),
-        "n_train": len(train),
-        "n_test": len(test),
-        "split_cut_date": split.cut_date.strftime("%Y-%m-%d"),
-        "target": c.ACTIVE_12M,
-        "candidate": chosen,
-        "feature_columns": list(final.named_steps["features"].get_feature_names_out()),
-        "params": {
-            k: repr(v)
-            for k, v in final.named_steps["model"].get_params().items()
-            if not k.startswith("estimator__")
-        },
-        "random_state": random_state,
-        "evidence": evidence,
-        "headline": {
-            "roc_auc": metrics["holdout"]["overall"]["roc_auc"],
-            "log_loss": metrics["holdout"]["overall"]["log_loss"],
-            "brier": metrics["holdout"]["overall"]["brier"],
-        },
-    }
-
-    def extras(folder: Path) -> None:
-        from training.report import write_model_card
-
-        write_model_card(folder, manifest=manifest, metrics=metrics)
-        ids = sorted(set(history[c.BENEFICIARY_ID].astype("str")))
-        (folder / TRAINED_IDS).write_text("\n".join(ids) + "\n", encoding="utf-8")
-
-    version = registry.save(final, manifest, metrics=metrics, write_extras=extras)
-    refusal: str | None = None
-    activated = False
-    if activate:
-        try:
-            registry.activate(version, actor=actor, reason=reason, force=force, gate=promotion_gate)
-            activated = True
-        except MatcherError as exc:
-            refusal = exc.message
+    manifest = _manifest(
+        data,
+        final,
+        reference,
+        chosen=chosen,
+        random_state=random_state,
+        evidence=evidence,
+        metrics=metrics,
+    )
+    version = _register(registry, final, manifest=manifest, metrics=metrics, history=history)
+    activated, refusal = _activate(
+        registry, version, activate=activate, actor=actor, reason=reason, force=force
+    )
     return TrainResult(
         version=version,
         activated=activated,
         refusal=refusal,
         metrics=metrics,
-        n_rejected=len(rejects),
+        n_rejected=data.n_rejected,
     )
 
 

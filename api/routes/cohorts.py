@@ -23,15 +23,15 @@ from pydantic import BaseModel
 from api.deps import AuditDep, ReferenceDep, ScorerDep, SessionFactoryDep, SettingsDep
 from api.errors import ApiError, error_responses
 from api.security import Analyst
-from matcher.allocation_run import allocate_cohort
-from matcher.batch import rejects_path, score_file
+from matcher.allocation.cohort_file import allocate_cohort
+from matcher.batch.streaming import rejects_path, score_file
+from matcher.contract.tables import count_rows, read_header, read_table
 from matcher.errors import DataSchemaError
+from matcher.model.scorer import Scorer
 from matcher.reference import Reference
-from matcher.scoring import Scorer
 from matcher.store import create_job, get_job, update_job
 from matcher.store.db import session_scope
 from matcher.store.jobs import JobRecord, JobStatus
-from matcher.tabular import count_rows, read_header, read_table
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/cohorts", tags=["cohorts"])
@@ -140,8 +140,8 @@ def score_cohort(
     audit.model_version = scorer.version
     folder = settings.jobs_dir / uuid.uuid4().hex
     input_path = _save_upload(file, folder)
-    from matcher import columns as c
-    from matcher.cohort import require_columns
+    from matcher.contract import columns as c
+    from matcher.contract.profile_table import require_columns
 
     require_columns(read_header(input_path), c.PROFILE_REQUIRED, what="the upload")
     output_path = folder / "scores.csv"

@@ -19,7 +19,7 @@ from api.schemas import (
     RollbackIn,
 )
 from api.security import Analyst
-from matcher.registry import Activation, Registry
+from matcher.model.registry import Activation, Registry
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 Version = Annotated[str, Path(pattern=MODEL_VERSION_PATTERN, examples=["20261129T101500Z-3f2a9c"])]

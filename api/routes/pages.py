@@ -18,6 +18,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from matcher.contract import profile_rules as rules
+
 PACKAGE_DIR: Final = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR: Final = PACKAGE_DIR / "templates"
 STATIC_DIR: Final = PACKAGE_DIR / "static"
@@ -60,6 +62,17 @@ def load_messages() -> dict[str, dict[str, str]]:
     return messages
 
 
+PAGE_RULES: dict[str, object] = {
+    # HTML compiles ``pattern`` with the ``v`` flag, where a bare trailing ``-`` is an error
+    "id_pattern": rules.BENEFICIARY_ID_PATTERN.strip("^$").replace("_-]", "_\\-]"),
+    "age_min": rules.AGE_MIN,
+    "age_max": rules.AGE_MAX,
+    "budget_max": rules.BUDGET_MAX_MAD,
+    "years_max": rules.EXPERIENCE_YEARS_MAX,
+}
+"""The profile rules the form's inputs announce (the API checks them again, the same)."""
+
+
 class Translator:
     """``t("key")`` in the template: the French text, or an error for an unknown key."""
 
@@ -82,6 +95,7 @@ def counsellor_page(request: Request) -> HTMLResponse:
             "t": Translator(messages[DEFAULT_LANGUAGE]),
             "lang": DEFAULT_LANGUAGE,
             "languages": LANGUAGES,
+            "rules": PAGE_RULES,
         },
         headers=PAGE_HEADERS,
     )

@@ -8,10 +8,9 @@ from api.deps import AuditContext, ServingDep
 from api.errors import error_responses
 from api.schemas import RecommendationRequest, RecommendationResponse
 from api.security import Counsellor
-from matcher.domain import Profile
+from matcher.domain import Profile, RecommendationResult
+from matcher.model.scorer import Scorer
 from matcher.reference import Reference
-from matcher.results import RecommendationResult
-from matcher.scoring import Scorer
 from matcher.service import recommend
 from matcher.store import profile_hash
 

@@ -481,7 +481,7 @@ function addExperienceRow(focus = true) {
     type: "number",
     inputmode: "decimal",
     min: "0",
-    max: "60",
+    max: document.body.dataset.yearsMax,
     step: "0.5",
     dir: "ltr",
     "aria-describedby": `err-${id}`,

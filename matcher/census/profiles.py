@@ -13,7 +13,7 @@ from typing import Final
 import pandas as pd
 
 from matcher.census.source import CensusTables, load_census, region_id
-from matcher.columns import LOCAL_PROFILES_COLUMNS
+from matcher.contract.columns import LOCAL_PROFILES_COLUMNS
 
 logger = logging.getLogger("matcher.census")
 """The package's one logger: records are named ``matcher.census`` in every module."""

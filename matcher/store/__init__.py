@@ -11,6 +11,7 @@ Typical use at an entry point::
 
 from __future__ import annotations
 
+from matcher.store.audit_log import log_request, log_requests
 from matcher.store.db import (
     check_database,
     current_revision,
@@ -20,6 +21,7 @@ from matcher.store.db import (
     session_scope,
     upgrade_database,
 )
+from matcher.store.decisions import record_decision
 from matcher.store.history_export import export_history
 from matcher.store.jobs import JobRecord, JobStatus, create_job, get_job, update_job
 from matcher.store.keys import (
@@ -34,18 +36,12 @@ from matcher.store.keys import (
     role_allows,
     verify_key,
 )
+from matcher.store.outcomes import record_outcome
+from matcher.store.records import DecisionChoice, DecisionRecord, DiagnosisRecord, OutcomeRecord
 from matcher.store.repository import (
-    DecisionChoice,
-    DecisionRecord,
-    DiagnosisRecord,
-    OutcomeRecord,
     canonical_profile_json,
     get_diagnosis,
-    log_request,
-    log_requests,
     profile_hash,
-    record_decision,
-    record_outcome,
     save_diagnosis,
 )
 

@@ -12,8 +12,8 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matcher import columns as c
-from matcher.cohort import profile_to_row
+from matcher.contract import columns as c
+from matcher.contract.profile_rules import profile_to_row
 from matcher.domain import Profile
 from matcher.store.tables import Decision, Diagnosis, Outcome
 

@@ -21,8 +21,8 @@ from fastapi.testclient import TestClient
 
 import api.main
 from api.main import create_app
+from matcher.model.registry import Registry
 from matcher.reference import Reference, load_reference
-from matcher.registry import Registry
 from matcher.settings import Settings
 from matcher.store import Role, create_key, session_scope
 

@@ -6,7 +6,7 @@ import threading
 
 from conftest import PROFILE, Api, TrainedRegistry
 
-from matcher.registry import Registry
+from matcher.model.registry import Registry
 
 
 def recommend_version(api: Api) -> str:

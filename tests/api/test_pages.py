@@ -243,3 +243,14 @@ def test_key_is_kept_in_session_storage_only() -> None:
     assert "localStorage.setItem(KEY_STORAGE" not in script
     assert "console." not in script
     assert "innerHTML" not in script
+
+
+def test_page_inputs_announce_the_profile_rules(client: TestClient) -> None:
+    """The form's bounds come from the one module of profile rules, not from the template."""
+    from matcher.contract import profile_rules as rules
+
+    text = client.get("/").text
+    assert f'min="{rules.AGE_MIN}" max="{rules.AGE_MAX}"' in text
+    assert f'max="{rules.BUDGET_MAX_MAD}"' in text
+    assert f'data-years-max="{rules.EXPERIENCE_YEARS_MAX}"' in text
+    assert 'pattern="[A-Za-z0-9_\\-]{1,64}"' in text

@@ -30,7 +30,6 @@ from matcher.store.db import upgrade_database
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_DIR = ROOT / "data_samples" / "reference"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -162,7 +161,14 @@ def base_url(live_server: LiveServer) -> str:
 
 
 @pytest.fixture(scope="session")
-def screenshots() -> Path:
-    """Where the run writes the screenshots of the main screens (overwritten each run)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the run writes the screenshots of the main screens.
+
+    A temporary folder, so a test run leaves the tracked tree unchanged;
+    ``make screenshots`` sets ``MATCHER_SCREENSHOTS_DIR=docs/screenshots`` to refresh
+    the committed ones on purpose.
+    """
+    chosen = os.environ.get("MATCHER_SCREENSHOTS_DIR")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -2,7 +2,7 @@
 
 Elements are found by role and label, as a counsellor (or a screen reader)
 finds them. The run also writes screenshots of the main screens, in French and
-Arabic, to ``docs/screenshots/``.
+Arabic, to a temporary folder (``make screenshots`` writes ``docs/screenshots/``).
 """
 
 from __future__ import annotations

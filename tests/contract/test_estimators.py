@@ -7,7 +7,7 @@ it. The properties those checks stand for are tested explicitly below: ``clone``
 ``get_params``/``set_params`` round trip, ``fit`` returning ``self``, pickling,
 refit idempotence, no mutation of the input, not-fitted errors and row-wise
 transformation. ``parametrize_with_checks`` does run on the one stateless
-function of :mod:`matcher.features` used in the pipeline (``scale_block``,
+function of :mod:`matcher.features.builder` used in the pipeline (``scale_block``,
 wrapped in a ``FunctionTransformer``).
 """
 
@@ -24,8 +24,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from matcher import columns as c
-from matcher.features import FEATURE_NAMES, PairFeatureBuilder, scale_block
+from matcher.contract import columns as c
+from matcher.features.builder import FEATURE_NAMES, PairFeatureBuilder, scale_block
 
 
 def pairs_frame(n: int = 6) -> pd.DataFrame:

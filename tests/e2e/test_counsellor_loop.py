@@ -26,9 +26,9 @@ from profile_rows import profile_json
 from typer.testing import CliRunner
 
 import training.train
-from matcher.cli import app as cli
+from cli import app as cli
+from matcher.model.registry import Registry
 from matcher.reference import Reference
-from matcher.registry import Registry
 from matcher.settings import Settings
 from matcher.store import upgrade_database
 from matcher.store.keys import KEY_PREFIX

@@ -17,11 +17,11 @@ import pytest
 from profile_rows import profile_json
 from typer.testing import CliRunner
 
-from matcher.cli import app as cli
+from cli import app as cli
 from matcher.domain import Profile
+from matcher.model.registry import Registry
+from matcher.model.scorer import Scorer
 from matcher.reference import Reference
-from matcher.registry import Registry
-from matcher.scoring import Scorer
 from matcher.service import recommend
 from matcher.settings import Settings
 

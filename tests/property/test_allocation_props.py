@@ -1,4 +1,4 @@
-"""Property tests of matcher.allocation."""
+"""Property tests of matcher.allocation.problem."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.allocation import allocate
+from matcher.allocation.problem import allocate
 
 TYPES = ["a", "b", "c", "d"]
 

@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matcher.eligibility import RULES, check_eligibility
+from matcher.contract.eligibility import RULES, check_eligibility
 
 MILIEUX = ["urban", "rural", "both"]
 DEMANDS = ["low", "medium", "high"]

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matcher import columns as c
-from matcher.cohort import profiles_frame
+from matcher.contract import columns as c
+from matcher.contract.profile_table import profiles_frame
 from matcher.domain import EDUCATION_LEVELS, Profile
 from matcher.reference import load_reference
 from matcher.service import rank_cohort, recommend

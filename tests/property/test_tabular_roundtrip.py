@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.tabular import (
+from matcher.contract.tables import (
     format_years,
     join_experience,
     join_list,

@@ -2,7 +2,7 @@
 
 Each planted row breaks exactly one rule of contract section 2, and the extra
 column ``expected_error`` names the field at fault ("" on valid rows), so a test
-can check that :func:`matcher.cohort.validate_profiles` rejects exactly these
+can check that :func:`matcher.contract.profile_rules.validate_profiles` rejects exactly these
 rows, each for the expected field.
 """
 
@@ -14,7 +14,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from matcher import columns as c
+from matcher.contract import columns as c
 from training.generator.catalogue import Catalogue
 
 EXPECTED_ERROR: Final = "expected_error"

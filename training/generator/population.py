@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from matcher import columns as c
+from matcher.contract import columns as c
+from matcher.contract.tables import format_years
 from matcher.domain import EDUCATION_LEVELS
-from matcher.tabular import format_years
 from training.generator.catalogue import Catalogue
 
 WOMEN_SHARE: Final = 0.10

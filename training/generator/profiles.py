@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from matcher import columns as c
+from matcher.contract import columns as c
+from matcher.contract.tables import parse_experience, split_list
 from matcher.domain import EDUCATION_LEVELS
 from matcher.reference import Reference
-from matcher.tabular import parse_experience, split_list
 from training.generator.catalogue import CENSUS_CATEGORIES, Catalogue
 
 
@@ -123,7 +123,7 @@ def person_arrays(
     ----------
     profiles : pandas.DataFrame
         Contract section 2 columns, as generated or as returned valid by
-        :func:`matcher.cohort.validate_profiles`. Not modified.
+        :func:`matcher.contract.profile_rules.validate_profiles`. Not modified.
     reference : Reference
         The catalogue the profiles refer to.
     catalogue : Catalogue

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from matcher import columns as c
-from matcher.eligibility import check_eligibility
+from matcher.contract import columns as c
+from matcher.contract.eligibility import check_eligibility
+from matcher.contract.tables import write_table
 from matcher.reference import Reference
-from matcher.tabular import write_table
 from training.generator.catalogue import Catalogue, build_catalogue
 from training.generator.planted import ERROR_ROWS, EXPECTED_ERROR, plant_errors
 from training.generator.policy import UNFUNDED, choose_projects

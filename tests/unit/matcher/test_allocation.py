@@ -1,4 +1,4 @@
-"""Tests of matcher.allocation against brute force, a DP and the contract."""
+"""Tests of matcher.allocation.problem against brute force, a DP and the contract."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher.allocation import (
+from matcher.allocation.problem import allocate
+from matcher.allocation.report import plot_allocation, render_markdown, summarise
+from matcher.allocation.result import (
     ASSIGNMENT_COLUMNS,
     CAP_REACHED,
     ENVELOPE_EXHAUSTED,
     NO_ELIGIBLE_OPTION,
-    allocate,
 )
-from matcher.allocation_report import plot_allocation, render_markdown, summarise
 from matcher.errors import DataSchemaError
 
 REFERENCE = Path(__file__).resolve().parents[3] / "data_samples" / "reference"

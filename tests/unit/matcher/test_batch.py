@@ -1,4 +1,4 @@
-"""Tests of matcher.batch.score_file: nothing lost, chunking invisible, atomic outputs."""
+"""Tests of matcher.batch.streaming.score_file: nothing lost, chunking invisible, atomic outputs."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import matcher.batch as batch
-from matcher import columns as c
-from matcher.batch import OUTPUT_COLUMNS, rejects_path, score_file
+import matcher.batch.streaming as batch
+from matcher.batch.streaming import OUTPUT_COLUMNS, rejects_path, score_file
+from matcher.contract import columns as c
+from matcher.contract.tables import read_table
 from matcher.errors import DataSchemaError
-from matcher.tabular import read_table
 
 DATA = Path(__file__).resolve().parents[3] / "data_samples"
 ERRORS = DATA / "cohort_with_errors.csv"

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from matcher.batch import score_file
+from matcher.batch.streaming import score_file
+from matcher.model.scorer import Scorer
 from matcher.reference import Reference
-from matcher.scoring import Scorer
 
 pytest.importorskip("distributed")
 
@@ -19,7 +19,7 @@ DATA = Path(__file__).resolve().parents[3] / "data_samples"
 def test_dask_engine_matches_streaming_path(
     tmp_path: Path, reference: Reference, scorer: Scorer, trained_registry_path: Path
 ):
-    from matcher.distributed import score_parquet_with_dask
+    from matcher.batch.dask_engine import score_parquet_with_dask
 
     cohort = pd.read_csv(DATA / "cohort_with_errors.csv", dtype=str, keep_default_na=False)
     cohort = cohort.drop(columns=["expected_error"])

@@ -1,4 +1,4 @@
-"""Tests of matcher.eligibility: the three hard rules of contract section 3."""
+"""Tests of matcher.contract.eligibility: the three hard rules of contract section 3."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher.eligibility import (
+from matcher.contract.eligibility import (
     MILIEU_MISMATCH,
     OVER_BUDGET,
     RULES,

@@ -1,4 +1,4 @@
-"""Tests of matcher.explanation: neutral values, effects by occlusion, reason selection."""
+"""Tests of matcher.model.explanation: neutral values, effects by occlusion, reason selection."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher import columns as c
-from matcher.explanation import (
+from matcher.contract import columns as c
+from matcher.features.builder import FEATURE_NAMES, PairFeatureBuilder
+from matcher.model.explanation import (
     FACTOR_FEATURES,
     FACTORS,
     MAX_REASONS,
@@ -19,7 +20,6 @@ from matcher.explanation import (
     neutralise,
     top_reasons,
 )
-from matcher.features import FEATURE_NAMES, PairFeatureBuilder
 from matcher.wording import FACTOR_GROUP, reason_text
 
 
@@ -116,18 +116,26 @@ def test_unknown_factor(features, builder):
 def test_factor_effects_are_score_minus_neutralised_score(scorer):
     builder = scorer.pipeline.named_steps["features"]
     feats = scorer.features(pairs())
-    scores, effects = factor_effects(feats, scorer)
+    scores, effects, _ = factor_effects(feats, scorer)
     assert effects.shape == (3, len(FACTORS))
-    np.testing.assert_allclose(scores, scorer.score_features(feats), atol=1e-12)
+    # scores are the ones a person is shown (6 decimals); effects are their differences
+    np.testing.assert_allclose(scores, np.round(scorer.score_features(feats), 6), atol=1e-12)
     for k, factor in enumerate(FACTORS):
-        neutral = scorer.score_features(neutralise(feats, factor, builder))
-        np.testing.assert_allclose(effects[:, k], scores - neutral, atol=1e-9)
+        neutral = np.round(scorer.score_features(neutralise(feats, factor, builder)), 6)
+        np.testing.assert_allclose(effects[:, k], scores - neutral, atol=1e-12)
     assert np.abs(effects).max() > 0.0
+
+
+def test_factor_effects_score_extra_rows_in_the_same_call(scorer):
+    feats = scorer.features(pairs())
+    extra = scorer.features(pairs()).iloc[::-1]
+    scores, _, extra_scores = factor_effects(feats, scorer, extra=extra.to_dict("series"))
+    np.testing.assert_allclose(extra_scores, scores[::-1], atol=1e-12)
 
 
 def test_factor_effects_of_nothing(scorer):
     feats = scorer.features(pairs()).iloc[:0]
-    scores, effects = factor_effects(feats, scorer)
+    scores, effects, _ = factor_effects(feats, scorer)
     assert scores.shape == (0,)
     assert effects.shape == (0, len(FACTORS))
 

@@ -1,4 +1,4 @@
-"""Tests of matcher.features: hand-computed pair features."""
+"""Tests of matcher.features.builder: hand-computed pair features."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from matcher import columns as c
-from matcher.features import FEATURE_NAMES, INPUT_COLUMNS, PairFeatureBuilder
+from matcher.contract import columns as c
+from matcher.features.builder import FEATURE_NAMES, INPUT_COLUMNS, PairFeatureBuilder
 
 
 def pair(project_type_id: str, **overrides) -> dict[str, object]:
@@ -470,7 +470,7 @@ def test_too_few_incomes_learn_no_record(reference):
 
 def test_training_tables_against_a_per_trade_reading(builder):
     """The matrix form agrees with reading each cell trade by trade."""
-    from matcher import skills
+    from matcher.features import skills
 
     trades = skills.TradeCatalogue(
         builder.trade_ids_, builder.required_, builder.trade_sector_, builder.type_sector_

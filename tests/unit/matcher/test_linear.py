@@ -1,4 +1,4 @@
-"""Tests of matcher.linear: the logit's linear form reproduces the pipeline, others are refused."""
+"""Tests of matcher.model.linear: the linear form reproduces the pipeline, others refused."""
 
 from __future__ import annotations
 
@@ -15,16 +15,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, PolynomialFeatures, StandardScaler
 
-from matcher import columns as c
-from matcher.explanation import neutralised_stack
-from matcher.features import (
+from matcher.contract import columns as c
+from matcher.features.builder import (
     CATEGORICAL_FEATURES,
     NUMERIC_FEATURES,
     PairFeatureBuilder,
     feature_frame,
 )
-from matcher.linear import LinearForm
-from matcher.scoring import Scorer
+from matcher.model.explanation import neutralised_stack
+from matcher.model.linear import LinearForm
+from matcher.model.scorer import Scorer
 from training.history import load_history
 from training.pipeline import build_pipeline
 
@@ -98,7 +98,7 @@ def test_a_form_that_does_not_reproduce_the_model_is_refused(reference, history,
     pipeline = Pipeline(
         [("features", PairFeatureBuilder(reference=reference)), ("model", model)]
     ).fit(history.drop(columns=[c.ACTIVE_12M]), history[c.ACTIVE_12M])
-    with caplog.at_level(logging.WARNING, logger="matcher.linear"):
+    with caplog.at_level(logging.WARNING, logger="matcher.model.linear"):
         assert LinearForm.from_pipeline(pipeline) is None
     assert "differs from the pipeline" in caplog.text
 

@@ -1,4 +1,4 @@
-"""Tests of matcher.registry: versions, checks before unpickling, activation, rollback."""
+"""Tests of matcher.model.registry: versions, checks before unpickling, activation, rollback."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from matcher.errors import (
     PromotionRefusedError,
     UnknownModelVersionError,
 )
-from matcher.registry import (
+from matcher.model.gate import promotion_gate
+from matcher.model.registry import (
     ACTIVE,
     ARTEFACT,
     HISTORY,
@@ -29,7 +30,6 @@ from matcher.registry import (
     framework_versions,
     sha256_file,
 )
-from training.gate import promotion_gate
 
 FP = "f" * 64
 T1 = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)

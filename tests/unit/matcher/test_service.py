@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher import columns as c
-from matcher.cohort import profiles_frame
+from matcher.contract import columns as c
+from matcher.contract.eligibility import MILIEU_MISMATCH, OVER_BUDGET, TOO_PHYSICAL
+from matcher.contract.profile_table import profiles_frame
+from matcher.contract.tables import parse_experience, read_table, split_list
 from matcher.domain import Profile
-from matcher.eligibility import MILIEU_MISMATCH, OVER_BUDGET, TOO_PHYSICAL
 from matcher.errors import InvalidProfileError
-from matcher.explanation import neutralise
+from matcher.model.explanation import neutralise
 from matcher.service import evidence_level, rank_cohort, recommend
-from matcher.tabular import parse_experience, read_table, split_list
 from matcher.wording import EXCLUSION_TEXT
 
 DATA = Path(__file__).resolve().parents[3] / "data_samples"

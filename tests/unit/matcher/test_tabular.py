@@ -1,4 +1,4 @@
-"""Tests of matcher.tabular: text-only reading, list syntax, atomic writes, chunking."""
+"""Tests of matcher.contract.tables: text-only reading, list syntax, atomic writes, chunking."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from matcher.errors import DataSchemaError
-from matcher.tabular import (
+from matcher.contract.tables import (
     format_years,
     iter_table,
     join_experience,
@@ -23,6 +22,7 @@ from matcher.tabular import (
     split_list,
     write_table,
 )
+from matcher.errors import DataSchemaError
 
 
 @pytest.fixture
@@ -316,7 +316,7 @@ def test_join_experience():
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_count_rows_counts_data_rows(tmp_path, suffix):
-    from matcher.tabular import count_rows
+    from matcher.contract.tables import count_rows
 
     path = tmp_path / f"rows{suffix}"
     write_table(pd.DataFrame({"beneficiary_id": [f"B{i}" for i in range(13)]}), path)

@@ -6,13 +6,14 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from matcher import columns as c
-from matcher.cohort import profile_to_row, require_columns, validate_profiles
+from matcher.contract import columns as c
+from matcher.contract.profile_rules import profile_to_row
+from matcher.contract.profile_table import require_columns, validate_profiles
+from matcher.contract.tables import read_table, write_table
 from matcher.domain import Profile
 from matcher.reference import Reference
 from matcher.store import export_history, record_decision, record_outcome, save_diagnosis
 from matcher.store.history_export import EXPORT_COLUMNS
-from matcher.tabular import read_table, write_table
 
 
 def _diagnose(session: Session, profile: Profile, response: dict[str, object]) -> str:

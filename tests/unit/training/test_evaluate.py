@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher.cohort import validate_profiles
-from matcher.eligibility import check_eligibility
+from matcher.contract.eligibility import check_eligibility
+from matcher.contract.profile_table import validate_profiles
+from matcher.contract.tables import read_table
+from matcher.model.scorer import Scorer
 from matcher.reference import Reference
-from matcher.scoring import Scorer
-from matcher.tabular import read_table
 from training.evaluate import (
     age_band,
     bootstrap_ci,

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 import training.generator as generator
-from matcher import columns as c
-from matcher.cohort import validate_profiles
-from matcher.eligibility import check_eligibility
+from matcher.contract import columns as c
+from matcher.contract.eligibility import check_eligibility
+from matcher.contract.profile_table import validate_profiles
+from matcher.contract.tables import read_table
 from matcher.reference import REFERENCE_FILES, Reference, load_reference
-from matcher.tabular import read_table
 from training.generator import (
     World,
     describe_world,

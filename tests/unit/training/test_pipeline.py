@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from matcher.features import CATEGORICAL_FEATURES, NUMERIC_FEATURES
+from matcher.features.builder import CATEGORICAL_FEATURES, NUMERIC_FEATURES
 from training.pipeline import (
     CATEGORY_SCALE,
     MARKET_SCALE,

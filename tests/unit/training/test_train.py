@@ -14,9 +14,9 @@ import pytest
 from sklearn.dummy import DummyClassifier
 
 import training.train
+from matcher.model.registry import Registry
+from matcher.model.scorer import Scorer
 from matcher.reference import Reference
-from matcher.registry import Registry
-from matcher.scoring import Scorer
 from training.generator import generate_world, write_world
 from training.history import load_history
 from training.train import TRAINED_IDS, TrainResult, evidence_table, select_candidate, train_model

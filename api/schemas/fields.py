@@ -1,0 +1,26 @@
+"""Shared pieces of the wire schemas: strictness, id patterns and field types."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, ConfigDict, Field
+
+from matcher.service import MAX_TOP_K
+
+STRICT = ConfigDict(strict=True, extra="forbid")
+DIAGNOSIS_ID_PATTERN = r"^[0-9a-f]{32}$"
+MODEL_VERSION_PATTERN = r"^\d{8}T\d{6}Z-[0-9a-f]{6}$"
+
+
+def _whole_float_to_int(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeInt = Annotated[int, BeforeValidator(_whole_float_to_int)]
+"""An integer that also accepts ``84.0`` (JSON Schema's integer), never ``"84"``."""
+
+Education = Literal["none", "primary", "lower_secondary", "upper_secondary", "higher"]
+TopK = Annotated[WholeInt, Field(ge=1, le=MAX_TOP_K)]

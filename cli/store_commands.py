@@ -1,0 +1,178 @@
+"""``matcher keys ...``, ``matcher export-history`` and ``matcher bootstrap``: the database.
+
+``bootstrap`` imports :mod:`training` lazily, to train the default model of a fresh
+clone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cli.context import (
+    DatabaseUrlOpt,
+    ReferenceOpt,
+    RegistryOpt,
+    command_settings,
+    run_command,
+)
+
+
+@contextmanager
+def _key_session(database_url: str | None) -> Iterator[Any]:
+    """A session factory on the (migrated) database; the engine is disposed after."""
+    from matcher.store.db import make_engine, make_session_factory, upgrade_database
+
+    settings = command_settings()
+    engine = make_engine(database_url or settings.database_url)
+    try:
+        upgrade_database(engine)
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+def export_history(
+    output: Annotated[Path, typer.Option("--output", help="History file to write")],
+    database_url: DatabaseUrlOpt = None,
+) -> None:
+    """Turn recorded decisions and outcomes into a contract history file."""
+
+    def go() -> None:
+        from matcher.contract.tables import write_table
+        from matcher.store.db import session_scope
+        from matcher.store.history_export import export_history as export
+
+        with _key_session(database_url) as factory, session_scope(factory) as session:
+            frame = export(session=session)
+        write_table(frame, output)
+        typer.echo(f"{len(frame)} funded projects with a 12-month outcome -> {output}")
+
+    run_command(go)
+
+
+def keys_create(
+    role: Annotated[str, typer.Option("--role", help="counsellor, analyst or admin")],
+    label: Annotated[str, typer.Option("--label", help="Who holds the key")],
+    database_url: DatabaseUrlOpt = None,
+) -> None:
+    """Create a key and print it once (only its hash is stored)."""
+
+    def go() -> None:
+        from matcher.store.db import session_scope
+        from matcher.store.keys import Role, create_key
+
+        try:
+            role_value = Role(role)
+        except ValueError:
+            typer.echo("error: --role must be counsellor, analyst or admin", err=True)
+            raise typer.Exit(code=2) from None
+        try:
+            with _key_session(database_url) as factory, session_scope(factory) as session:
+                key, info = create_key(session=session, role=role_value, label=label)
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(code=2) from None
+        typer.echo(f"{info.role} key for {info.label!r} (shown once, store it safely):")
+        typer.echo(key)
+
+    run_command(go)
+
+
+def keys_revoke(
+    label: Annotated[str, typer.Option("--label", help="The key's label")],
+    database_url: DatabaseUrlOpt = None,
+) -> None:
+    """Revoke a key by its label."""
+
+    def go() -> None:
+        from matcher.store.db import session_scope
+        from matcher.store.keys import revoke_key
+
+        with _key_session(database_url) as factory, session_scope(factory) as session:
+            revoke_key(session=session, label=label)
+        typer.echo(f"revoked {label!r}")
+
+    run_command(go)
+
+
+def keys_list(
+    database_url: DatabaseUrlOpt = None,
+) -> None:
+    """List keys (label, role, prefix, revoked) — never the keys."""
+
+    def go() -> None:
+        from matcher.store.db import session_scope
+        from matcher.store.keys import list_keys
+
+        with _key_session(database_url) as factory, session_scope(factory) as session:
+            for info in list_keys(session=session):
+                state = f"revoked {info.revoked_at}" if info.revoked_at else "active"
+                typer.echo(f"{info.label:24} {info.role:11} {info.key_prefix}…  {state}")
+
+    run_command(go)
+
+
+def bootstrap(
+    registry: RegistryOpt = None,
+    reference: ReferenceOpt = None,
+    history: Annotated[Path, typer.Option(help="History for the default model")] = Path(
+        "data_samples/history.csv"
+    ),
+) -> None:
+    """Prepare a fresh clone: default model if none, database, and a first admin key."""
+
+    def go() -> None:
+        from matcher.model.registry import Registry
+        from matcher.reference import load_reference
+        from matcher.store.db import session_scope
+        from matcher.store.keys import Role, create_key, has_admin_key, list_keys
+
+        settings = command_settings(registry, reference)
+        reg = Registry(settings.registry)
+        if reg.active_version() is None:
+            from training.train import train_model
+
+            typer.echo(f"no model in {reg.root}: training the default model on {history} …")
+            cohort = history.with_name("cohort.csv")
+            truth = history.with_name("cohort_truth.csv")
+            result = train_model(
+                history,
+                reference=load_reference(settings.reference),
+                registry=reg,
+                actor="bootstrap",
+                reason="default model from data_samples",
+                eval_cohort=cohort if cohort.is_file() and truth.is_file() else None,
+                eval_truth=truth if cohort.is_file() and truth.is_file() else None,
+            )
+            typer.echo(f"model {result.version} trained and active")
+        else:
+            typer.echo(f"active model: {reg.active_version()}")
+        with _key_session(None) as factory, session_scope(factory) as session:
+            if has_admin_key(session=session):
+                typer.echo("an admin key exists already (create more: matcher keys create)")
+                return
+            label = "local-admin"
+            taken = {info.label for info in list_keys(session=session)}
+            n = 1
+            while label in taken:
+                n += 1
+                label = f"local-admin-{n}"
+            key, _ = create_key(session=session, role=Role.ADMIN, label=label)
+        typer.echo("")
+        typer.echo("Sign in at http://127.0.0.1:8000/ with this admin key (shown once):")
+        typer.echo(f"    {key}")
+        typer.echo("Try the API:")
+        typer.echo(
+            "    curl -s -H 'Authorization: Bearer "
+            + key
+            + "' -H 'Content-Type: application/json' "
+            "-d @data_samples/example_request.json http://127.0.0.1:8000/v1/recommendations"
+        )
+        typer.echo("")
+
+    run_command(go)

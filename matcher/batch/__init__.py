@@ -1,0 +1,1 @@
+"""Cohort files scored in bounded memory: chunked streaming, or Dask for Parquet folders."""

@@ -1,0 +1,168 @@
+"""The profile rules (contract section 2): the one place that says what a valid profile is.
+
+Every door reads its rules from here:
+
+- the bounds and patterns (:data:`AGE_MIN`, :data:`BUDGET_MAX_MAD`,
+  :data:`BENEFICIARY_ID_PATTERN`…) and the annotated field types built on them
+  (:data:`Age`, :data:`BudgetMad`…), which the domain :class:`Profile` below and the
+  API's strict wire schema both use;
+- :func:`check_profile`, the rules that need the catalogue (known region, trades,
+  sectors; a commune inside its region), for one person;
+- :mod:`matcher.contract.profile_table`, which applies the same rules, with the same
+  field names and messages, to a whole file at once.
+
+An error always starts with the field it is about (``"budget_mad: ..."``) and, for one
+person, carries ``details={"field": "profile.<field>"}``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Annotated, Final
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from matcher.contract import columns as c
+from matcher.contract.tables import join_experience, join_list
+from matcher.contract.vocabulary import EducationLevel, HealthConstraint, Milieu, Sex
+from matcher.errors import InvalidProfileError
+
+if TYPE_CHECKING:
+    from matcher.reference import Reference
+
+BENEFICIARY_ID_PATTERN: Final = r"^[A-Za-z0-9_-]{1,64}$"
+"""A pseudonym: 1-64 of ``A-Za-z0-9_-``, never a name."""
+TRADE_ID_PATTERN: Final = r"^[a-z0-9_]+$"
+AGE_MIN: Final = 18
+AGE_MAX: Final = 75
+BUDGET_MAX_MAD: Final = 10_000_000
+"""Above any equipment grant the Foundation makes; a larger figure is a typing error."""
+EXPERIENCE_YEARS_MAX: Final = 60
+MAX_TRAININGS: Final = 50
+MAX_EXPERIENCES: Final = 50
+MAX_PREFERRED_SECTORS: Final = 6
+REGION_ID_MAX_LENGTH: Final = 16
+COMMUNE_CODE_MAX_LENGTH: Final = 32
+
+BeneficiaryId = Annotated[str, Field(pattern=BENEFICIARY_ID_PATTERN)]
+TradeId = Annotated[str, Field(min_length=1, max_length=64, pattern=TRADE_ID_PATTERN)]
+Age = Annotated[int, Field(ge=AGE_MIN, le=AGE_MAX)]
+Years = Annotated[float, Field(ge=0, le=EXPERIENCE_YEARS_MAX, allow_inf_nan=False)]
+BudgetMad = Annotated[float, Field(ge=0, le=BUDGET_MAX_MAD, allow_inf_nan=False)]
+RegionId = Annotated[str, Field(min_length=1, max_length=REGION_ID_MAX_LENGTH)]
+CommuneCode = Annotated[str | None, Field(max_length=COMMUNE_CODE_MAX_LENGTH)]
+
+# The messages a file's rejects carry; the single-profile path says the same.
+ID_MESSAGE: Final = "must be 1-64 of A-Za-z0-9_- (a pseudonym)"
+AGE_MESSAGE: Final = f"is not a whole number from {AGE_MIN} to {AGE_MAX}"
+BUDGET_MESSAGE: Final = f"is not a number from 0 to {BUDGET_MAX_MAD:,}".replace(",", " ")
+YEARS_MESSAGE: Final = f"years must be at most {EXPERIENCE_YEARS_MAX}"
+
+
+class Experience(BaseModel):
+    """Years of work experience in one trade."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    trade_id: TradeId
+    years: Years
+
+
+class Profile(BaseModel):
+    """A beneficiary profile at diagnosis (contract section 2).
+
+    ``beneficiary_id`` is a pseudonym: never a name.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    beneficiary_id: BeneficiaryId
+    sex: Sex
+    age: Age
+    region_id: RegionId
+    milieu: Milieu
+    education_level: EducationLevel
+    trainings: tuple[TradeId, ...] = Field(default=(), max_length=MAX_TRAININGS)
+    experience: tuple[Experience, ...] = Field(default=(), max_length=MAX_EXPERIENCES)
+    budget_mad: BudgetMad
+    preferred_sectors: tuple[str, ...] = Field(default=(), max_length=MAX_PREFERRED_SECTORS)
+    health_constraint: HealthConstraint = HealthConstraint.NONE
+    commune_code: CommuneCode = None
+
+    @field_validator("commune_code")
+    @classmethod
+    def _blank_commune_is_none(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return value.strip()
+
+    @field_validator("budget_mad")
+    @classmethod
+    def _finite_budget(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("budget_mad must be a finite number")
+        return value
+
+
+def unknown_items(items: list[str], known: object, what: str) -> str:
+    """``"unknown trade 'x', 'y'"`` for the items not in ``known``, else ``""``."""
+    unknown = [i for i in items if i not in known]  # type: ignore[operator]
+    return f"unknown {what} {', '.join(map(repr, unknown))}" if unknown else ""
+
+
+def check_profile(profile: Profile, reference: Reference) -> None:
+    """Check a schema-valid profile against the catalogue (one person).
+
+    The same rules as :func:`matcher.contract.profile_table.validate_profiles` that
+    need the catalogue: known region, trades and sectors, a trade listed once in the
+    experience, and a commune that lies in the region.
+
+    Raises
+    ------
+    InvalidProfileError
+        Naming the field at fault (e.g. ``profile.region_id``).
+    """
+
+    def fail(field: str, message: str) -> InvalidProfileError:
+        return InvalidProfileError(f"{field}: {message}", details={"field": f"profile.{field}"})
+
+    if profile.region_id not in reference.region_ids:
+        raise fail("region_id", f"unknown region {profile.region_id!r}")
+    if problem := unknown_items(list(profile.trainings), reference.trade_ids, "trade"):
+        raise fail("trainings", problem)
+    trades = [e.trade_id for e in profile.experience]
+    if problem := unknown_items(trades, reference.trade_ids, "trade"):
+        raise fail("experience", problem)
+    if len(set(trades)) != len(trades):
+        raise fail("experience", "a trade is listed twice")
+    if problem := unknown_items(list(profile.preferred_sectors), reference.sector_ids, "sector"):
+        raise fail("preferred_sectors", problem)
+    if profile.commune_code:
+        communes = reference.commune_region()
+        if communes:
+            region = communes.get(profile.commune_code)
+            if region is None:
+                raise fail("commune_code", f"unknown commune {profile.commune_code!r}")
+            if region != profile.region_id:
+                raise fail(
+                    "commune_code",
+                    f"{profile.commune_code!r} does not lie in region {profile.region_id}",
+                )
+
+
+def profile_to_row(profile: Profile) -> dict[str, object]:
+    """Write a profile as one row of the canonical profile frame."""
+    return {
+        c.BENEFICIARY_ID: profile.beneficiary_id,
+        c.SEX: profile.sex.value,
+        c.AGE: profile.age,
+        c.REGION_ID: profile.region_id,
+        c.MILIEU: profile.milieu.value,
+        c.EDUCATION_LEVEL: profile.education_level.value,
+        c.TRAININGS: join_list(list(dict.fromkeys(profile.trainings))),
+        c.EXPERIENCE: join_experience((e.trade_id, e.years) for e in profile.experience),
+        c.BUDGET_MAD: float(profile.budget_mad),
+        c.PREFERRED_SECTORS: join_list(list(dict.fromkeys(profile.preferred_sectors))),
+        c.HEALTH_CONSTRAINT: profile.health_constraint.value,
+        c.COMMUNE_CODE: profile.commune_code or "",
+    }
