@@ -3,9 +3,9 @@
 Each command reads :class:`~matcher.settings.Settings` (CLI option > environment >
 .env > default), calls the core and prints a short result. Any
 :class:`~matcher.errors.MatcherError` exits with code 2 and its message; bugs exit 1
-with a traceback. The commands that need :mod:`training` (``train``, ``evaluate``,
-``generate``, ``models activate``, ``bootstrap``) import it lazily: the one documented
-exception to "matcher never imports training".
+with a traceback. The CLI is an edge beside :mod:`api`: it composes :mod:`matcher` and
+:mod:`training` (imported lazily, so ``matcher --help`` stays fast); the core imports
+neither.
 
 The commands live by noun in :mod:`~cli.model_commands`,
 :mod:`~cli.cohort_commands` and :mod:`~cli.store_commands`, on the

@@ -1,8 +1,7 @@
 """``matcher train``, ``matcher evaluate`` and ``matcher models ...``: the model's life.
 
-``train`` and ``evaluate`` (and ``models activate``, for the promotion gate) import
-:mod:`training` lazily: the one documented exception to "matcher never imports
-training".
+``train`` and ``evaluate`` import :mod:`training` lazily; ``models activate`` applies
+the core's promotion gate (:mod:`matcher.model.gate`), as the API does.
 """
 
 from __future__ import annotations

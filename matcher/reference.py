@@ -19,7 +19,7 @@ import pandas as pd
 from matcher.contract import columns as c
 from matcher.contract.eligibility import TypeRules
 from matcher.contract.tables import split_list
-from matcher.domain import EDUCATION_LEVELS, PHYSICAL_DEMANDS, SECTOR_IDS
+from matcher.contract.vocabulary import EDUCATION_LEVELS, PHYSICAL_DEMANDS, SECTOR_IDS
 from matcher.errors import ReferenceDataError
 
 REFERENCE_FILES = ("regions.csv", "sectors.csv", "trades.csv", "project_types.csv")

@@ -18,7 +18,8 @@ person, carries ``details={"field": "profile.<field>"}``.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Annotated, Final
+from collections.abc import Collection
+from typing import Annotated, Final, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -26,9 +27,6 @@ from matcher.contract import columns as c
 from matcher.contract.tables import join_experience, join_list
 from matcher.contract.vocabulary import EducationLevel, HealthConstraint, Milieu, Sex
 from matcher.errors import InvalidProfileError
-
-if TYPE_CHECKING:
-    from matcher.reference import Reference
 
 BENEFICIARY_ID_PATTERN: Final = r"^[A-Za-z0-9_-]{1,64}$"
 """A pseudonym: 1-64 of ``A-Za-z0-9_-``, never a name."""
@@ -57,6 +55,25 @@ ID_MESSAGE: Final = "must be 1-64 of A-Za-z0-9_- (a pseudonym)"
 AGE_MESSAGE: Final = f"is not a whole number from {AGE_MIN} to {AGE_MAX}"
 BUDGET_MESSAGE: Final = f"is not a number from 0 to {BUDGET_MAX_MAD:,}".replace(",", " ")
 YEARS_MESSAGE: Final = f"years must be at most {EXPERIENCE_YEARS_MAX}"
+
+
+class Catalogue(Protocol):
+    """What the profile rules need of the catalogue (a :class:`~matcher.reference.Reference`)."""
+
+    @property
+    def region_ids(self) -> Collection[str]:
+        """Known region ids."""
+
+    @property
+    def trade_ids(self) -> Collection[str]:
+        """Known trade ids."""
+
+    @property
+    def sector_ids(self) -> Collection[str]:
+        """Known sector ids."""
+
+    def commune_region(self) -> dict[str, str]:
+        """Each known commune (and province) code, mapped to its region id."""
 
 
 class Experience(BaseModel):
@@ -110,7 +127,7 @@ def unknown_items(items: list[str], known: object, what: str) -> str:
     return f"unknown {what} {', '.join(map(repr, unknown))}" if unknown else ""
 
 
-def check_profile(profile: Profile, reference: Reference) -> None:
+def check_profile(profile: Profile, reference: Catalogue) -> None:
     """Check a schema-valid profile against the catalogue (one person).
 
     The same rules as :func:`matcher.contract.profile_table.validate_profiles` that

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -28,6 +27,7 @@ from matcher.contract.profile_rules import (
     EXPERIENCE_YEARS_MAX,
     ID_MESSAGE,
     YEARS_MESSAGE,
+    Catalogue,
     Profile,
     check_profile,
     profile_to_row,
@@ -36,9 +36,6 @@ from matcher.contract.profile_rules import (
 from matcher.contract.tables import join_experience, join_list, parse_experience, split_list
 from matcher.contract.vocabulary import EDUCATION_LEVELS
 from matcher.errors import DataSchemaError
-
-if TYPE_CHECKING:
-    from matcher.reference import Reference
 
 REJECT_COLUMNS = [c.ROW_NUMBER, c.BENEFICIARY_ID, c.ERROR]
 
@@ -166,13 +163,13 @@ def _person_columns(checks: _Checks, *, unique_ids: bool) -> dict[str, pd.Series
     }
 
 
-def _catalogue_columns(checks: _Checks, reference: Reference) -> dict[str, pd.Series]:
+def _catalogue_columns(checks: _Checks, reference: Catalogue) -> dict[str, pd.Series]:
     """Region, trades, experience, sectors and commune: rules that need the catalogue."""
     region = checks.col(c.REGION_ID)
     checks.rule(
-        ~region.isin(reference.regions.index), "region_id: unknown region " + region.map(repr)
+        ~region.isin(list(reference.region_ids)), "region_id: unknown region " + region.map(repr)
     )
-    known_trades = set(reference.trades.index)
+    known_trades = set(reference.trade_ids)
     trainings, err = _by_unique(
         checks.col(c.TRAININGS), _list_checker(known_trades, "trainings", "trade")
     )
@@ -181,7 +178,7 @@ def _catalogue_columns(checks: _Checks, reference: Reference) -> dict[str, pd.Se
     checks.errors.append(err)
     sectors, err = _by_unique(
         checks.col(c.PREFERRED_SECTORS),
-        _list_checker(set(reference.sectors.index), "preferred_sectors", "sector"),
+        _list_checker(set(reference.sector_ids), "preferred_sectors", "sector"),
     )
     checks.errors.append(err)
     commune = checks.col(c.COMMUNE_CODE)
@@ -206,7 +203,7 @@ def _catalogue_columns(checks: _Checks, reference: Reference) -> dict[str, pd.Se
 
 def validate_profiles(
     frame: pd.DataFrame,
-    reference: Reference,
+    reference: Catalogue,
     *,
     unique_ids: bool = True,
     first_row_number: int | None = None,
@@ -218,7 +215,7 @@ def validate_profiles(
     frame : pandas.DataFrame
         Text cells as read by :func:`matcher.contract.tables.read_table`; extra
         columns are kept untouched on the valid rows.
-    reference : Reference
+    reference : Catalogue
         The catalogue that defines known regions, trades, sectors and communes.
     unique_ids : bool
         Reject a ``beneficiary_id`` seen on an earlier row (cohort files).
@@ -265,7 +262,7 @@ def validate_profiles(
     return valid.reset_index(drop=True), rejects
 
 
-def profiles_frame(profiles: Iterable[Profile], reference: Reference) -> pd.DataFrame:
+def profiles_frame(profiles: Iterable[Profile], reference: Catalogue) -> pd.DataFrame:
     """Check profiles against the catalogue and return the canonical frame.
 
     Raises
