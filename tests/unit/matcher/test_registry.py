@@ -18,6 +18,7 @@ from matcher.errors import (
     PromotionRefusedError,
     UnknownModelVersionError,
 )
+from matcher.features.builder import FEATURE_VERSION
 from matcher.model.gate import promotion_gate
 from matcher.model.registry import (
     ACTIVE,
@@ -154,6 +155,31 @@ def test_other_format_is_refused(reg):
     rewrite_manifest(reg, version, lambda m: m.update(format_version=99))
     with pytest.raises(IncompatibleModelError, match="format 99"):
         reg.load(version, reference_fingerprint=FP)
+
+
+@pytest.mark.parametrize("recorded", [FEATURE_VERSION - 1, FEATURE_VERSION + 1, None])
+def test_other_feature_version_is_refused_before_unpickling(reg, recorded):
+    """A version built by other feature code is refused, with the versions named."""
+    version = save(reg, "x")
+    rewrite_manifest(
+        reg,
+        version,
+        lambda m: (
+            m.pop("feature_version") if recorded is None else m.update(feature_version=recorded)
+        ),
+    )
+    (reg.path(version) / "model.joblib").write_bytes(b"not a pickle")  # never reached
+    with pytest.raises(
+        IncompatibleModelError,
+        match=f"feature code version {recorded!r}, this matcher has {FEATURE_VERSION}",
+    ):
+        reg.load(version, reference_fingerprint=FP)
+
+
+def test_the_current_feature_version_is_recorded_and_loads(reg):
+    version = save(reg, "x")
+    assert reg.manifest(version)["feature_version"] == FEATURE_VERSION
+    assert reg.load(version, reference_fingerprint=FP).version == version
 
 
 def test_unreadable_manifest(reg):
