@@ -20,8 +20,8 @@ the fitted rows (the column is optional) both records are 0.
 
 The builder holds the fitted state and assembles the features; the pure parts
 live beside it: :mod:`matcher.features.names` (the output names, re-exported
-here), :mod:`matcher.features.skills` (trainings, experience and preferences per project
-type), :mod:`matcher.features.locality` (local indicators) and
+here), :mod:`matcher.features.skill_match` (trainings, experience and preferences per project
+type), :mod:`matcher.features.local_market` (local indicators) and
 :mod:`matcher.features.income_records` (the income regression).
 """
 
@@ -38,12 +38,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from matcher.contract import columns as c
 from matcher.domain import EDUCATION_LEVELS, PHYSICAL_DEMANDS
-from matcher.features import income_records, locality, skills
+from matcher.features import income_records, local_market, skill_match
+from matcher.features.id_positions import Lookup, factorize
 from matcher.features.income_records import INCOME_RIDGE_ALPHA as INCOME_RIDGE_ALPHA
 from matcher.features.income_records import MIN_INCOME_ROWS as MIN_INCOME_ROWS
-from matcher.features.locality import CENSUS_CATEGORY as CENSUS_CATEGORY
-from matcher.features.locality import DENSITY_COLUMNS as DENSITY_COLUMNS
-from matcher.features.lookup import Lookup, factorize
+from matcher.features.local_market import CENSUS_CATEGORY as CENSUS_CATEGORY
+from matcher.features.local_market import DENSITY_COLUMNS as DENSITY_COLUMNS
 from matcher.features.names import CATEGORICAL_FEATURES as CATEGORICAL_FEATURES
 from matcher.features.names import FEATURE_NAMES as FEATURE_NAMES
 from matcher.features.names import INCOME_RECORD_FEATURES as INCOME_RECORD_FEATURES
@@ -171,9 +171,11 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
         types = ref.project_types
         self.project_type_ids_ = [str(i) for i in types.index]
         self.trade_ids_ = [str(i) for i in ref.trades.index]
-        self.required_ = skills.required_trades(list(types["required_trades"]), self.trade_ids_)
-        self.trade_sector_ = skills.sector_positions(list(ref.trades["sector_id"]))
-        self.type_sector_ = skills.sector_positions(list(types["sector_id"]))
+        self.required_ = skill_match.required_trades(
+            list(types["required_trades"]), self.trade_ids_
+        )
+        self.trade_sector_ = skill_match.sector_positions(list(ref.trades["sector_id"]))
+        self.type_sector_ = skill_match.sector_positions(list(types["sector_id"]))
         self.type_sector_ids_ = [str(s) for s in types["sector_id"]]
         self.type_cost_ = types["typical_cost_mad"].to_numpy(dtype=np.float64)
         self.type_min_education_ = np.array(
@@ -184,8 +186,8 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
         )
         self.type_home_ = types["home_based"].to_numpy(dtype=np.float64)
         self.type_both_ = (types["milieu"] == "both").to_numpy(dtype=np.float64)
-        self.type_density_col_ = locality.density_columns(self.type_sector_ids_)
-        locations = locality.fit_locations(ref)
+        self.type_density_col_ = local_market.density_columns(self.type_sector_ids_)
+        locations = local_market.fit_locations(ref)
         self.region_figures_ = locations.region_figures
         self.location_keys_ = locations.keys
         self.location_values_ = locations.values
@@ -282,15 +284,15 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
         self, X: pd.DataFrame | Mapping[str, Any], t: NDArray[np.intp]
     ) -> dict[str, NDArray[Any]]:
         """Trainings, experience and sector preferences against each pair's type."""
-        trades = skills.TradeCatalogue(
+        trades = skill_match.TradeCatalogue(
             self.trade_ids_, self.required_, self.trade_sector_, self.type_sector_
         )
         train_codes, train_uniques = _factorize(X[c.TRAININGS])
-        exact_tab, sector_tab = skills.training_tables(train_uniques, trades)
+        exact_tab, sector_tab = skill_match.training_tables(train_uniques, trades)
         exp_codes, exp_uniques = _factorize(X[c.EXPERIENCE])
-        exp_exact_tab, exp_sector_tab = skills.experience_tables(exp_uniques, trades)
+        exp_exact_tab, exp_sector_tab = skill_match.experience_tables(exp_uniques, trades)
         pref_codes, pref_uniques = _factorize(X[c.PREFERRED_SECTORS])
-        pref_tab, has_pref = skills.preference_tables(pref_uniques)
+        pref_tab, has_pref = skill_match.preference_tables(pref_uniques)
         return {
             "trained_in_trade": exact_tab[train_codes, t],
             "trained_in_sector": sector_tab[train_codes, t],
@@ -333,7 +335,7 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
         """Milieu, regional rates and local market indicators of each pair's place and type."""
         n = len(X[c.PROJECT_TYPE_ID])
         rural = (_text(X[c.MILIEU]) == "rural").astype(np.float64)
-        loc = locality.location_values(
+        loc = local_market.location_values(
             self._lookup("location_keys_"),
             self.location_values_,
             commune=_text(X[c.COMMUNE_CODE]),
@@ -341,7 +343,7 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
             n=n,
         )
         agriculture = np.asarray(self.type_sector_ids_, dtype=object)[t] == "agriculture"
-        local = locality.local_features(
+        local = local_market.local_features(
             loc,
             density_col=self.type_density_col_[t],
             national=self.national_values_,
@@ -350,7 +352,7 @@ class PairFeatureBuilder(TransformerMixin, BaseEstimator):
         both = self.type_both_[t] > 0
         outside = both & ((agriculture & (rural == 0)) | (~agriculture & (rural == 1)))
         region_codes, region_uniques = _factorize(X[c.REGION_ID])
-        reg_fig = locality.region_rates(self.region_figures_, region_uniques)
+        reg_fig = local_market.region_rates(self.region_figures_, region_uniques)
         return {
             "rural": rural,
             "outside_natural_milieu": outside.astype(np.float64),

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from sklearn.linear_model import Ridge
 
 from matcher.contract import columns as c
-from matcher.features.lookup import Lookup, factorize
+from matcher.features.id_positions import Lookup, factorize
 
 MIN_INCOME_ROWS: Final = 50
 """Fewer active projects with an income than this: no income records are learned."""

@@ -29,7 +29,7 @@ from matcher.features.builder import (
     feature_frame,
     n_rows,
 )
-from matcher.features.lookup import Lookup
+from matcher.features.id_positions import Lookup
 
 logger = logging.getLogger(__name__)
 

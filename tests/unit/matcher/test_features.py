@@ -470,7 +470,7 @@ def test_too_few_incomes_learn_no_record(reference):
 
 def test_training_tables_against_a_per_trade_reading(builder):
     """The matrix form agrees with reading each cell trade by trade."""
-    from matcher.features import skills
+    from matcher.features import skill_match as skills
 
     trades = skills.TradeCatalogue(
         builder.trade_ids_, builder.required_, builder.trade_sector_, builder.type_sector_

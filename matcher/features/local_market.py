@@ -19,7 +19,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from matcher.features.lookup import Lookup
+from matcher.features.id_positions import Lookup
 from matcher.reference import Reference
 
 CENSUS_CATEGORY: Final[dict[str, str]] = {

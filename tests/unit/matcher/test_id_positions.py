@@ -1,4 +1,4 @@
-"""Tests of matcher.features.lookup: the dict path and the pandas path give the same positions."""
+"""Tests of matcher.features.id_positions: the dict and pandas paths give the same positions."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher.features.lookup import SMALL, Lookup, factorize
+from matcher.features.id_positions import SMALL, Lookup, factorize
 
 
 def test_positions_and_unknowns():
