@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 SLOW_REQUEST_S: Final = 1.0
 """Requests slower than this are logged at INFO even when they succeed."""
 
+FAILURE_KINDS: Final = {413: "payload_too_large", 500: "internal", 503: "unavailable"}
+"""Answers counted as failures in ``matcher_failures_total`` by their status."""
+
 LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Upper bounds (seconds) of the latency histogram."""
 
@@ -122,7 +125,7 @@ class RequestMetrics:
             kinds[kind] = kinds.get(kind, 0) + n
         lines += [
             "# HELP matcher_failures_total Failures by kind (audit_write, audit_spooled, "
-            "model_serving, model_unservable, database, payload_too_large, internal).",
+            "model_serving, model_unservable, unavailable, payload_too_large, internal).",
             "# TYPE matcher_failures_total counter",
         ]
         lines += [f'matcher_failures_total{{kind="{k}"}} {n}' for k, n in sorted(kinds.items())]
@@ -189,6 +192,9 @@ class RequestBookkeeping:
             seconds = time.perf_counter() - started
             method = str(scope.get("method", ""))
             self.metrics.observe(method, _route_template(scope), status, seconds)
+            kind = FAILURE_KINDS.get(status)
+            if kind is not None:
+                self.metrics.failed(kind)
             path = str(scope.get("path", ""))
             if path.startswith("/v1/"):
                 row: dict[str, Any] = {
