@@ -118,12 +118,13 @@ class Serving:
     scorer: Scorer
     settings: Settings
     audit: AuditContext
+    models: ModelHolder
 
 
 async def get_serving(request: Request, scorer: Annotated[Scorer, Depends(get_scorer)]) -> Serving:
-    """The catalogue, the model taken for this request, the settings and the audit context."""
+    """The catalogue, the model for this request, the settings, audit context and holder."""
     state = app_state(request)
-    return Serving(state.reference, scorer, state.settings, audit_of(request))
+    return Serving(state.reference, scorer, state.settings, audit_of(request), state.models)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

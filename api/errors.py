@@ -17,6 +17,7 @@ Every error answer is ``{"status": int, "code": str, "detail": str | list}``:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, Final
@@ -49,6 +50,18 @@ STATUS_CODES: Final[dict[int, str]] = {
     503: "service_unavailable",
 }
 """Default ``code`` for an ``HTTPException`` that does not carry one."""
+
+SERVER_PATH: Final = re.compile(r"(?<![\w.:/])/(?!v1/)(?:[\w.@+~-]+/)+([\w.@+~-]*)")
+"""An absolute file path (two parts or more); only its last part may be shown."""
+
+
+def scrub_paths(text: str) -> str:
+    """Replace every absolute server path in ``text`` by its last part.
+
+    ``cannot read /srv/matcher/jobs/3f…/input.csv`` becomes ``cannot read
+    input.csv``: error messages never show where the service keeps its files.
+    """
+    return SERVER_PATH.sub(lambda m: m.group(1) or "(folder)", text)
 
 
 class ValidationIssue(BaseModel):
@@ -182,7 +195,7 @@ async def matcher_error_handler(request: Request, exc: Exception) -> JSONRespons
         logger.info("%s %s -> %d %s", request.method, request.url.path, status, exc.code)
     extra = _json_safe(exc.details)
     assert isinstance(extra, dict)
-    return error_response(status, exc.code, exc.message, extra=extra)
+    return error_response(status, exc.code, scrub_paths(exc.message), extra=extra)
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -208,7 +221,7 @@ async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     status = exc.status_code
     code = getattr(exc, "code", None) or STATUS_CODES.get(status, "http_error")
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
-    return error_response(status, code, detail, headers=exc.headers)
+    return error_response(status, code, scrub_paths(detail), headers=exc.headers)
 
 
 async def database_error_handler(request: Request, exc: Exception) -> JSONResponse:

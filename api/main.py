@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.audit import AuditWriter
 from api.errors import install_error_handlers
+from api.job_files import recover_jobs
+from api.limits import RequestLimits
 from api.middleware import RequestBookkeeping, RequestMetrics, database_audit_writer
 from api.routes import ROUTERS, pages
 from api.state import AppState, KeyCache, ModelHolder
@@ -35,6 +37,8 @@ from matcher.store import make_engine, make_session_factory, upgrade_database
 logger = logging.getLogger(__name__)
 
 API_VERSION = "1.0.0"
+JOB_SWEEP_S = 3600.0
+"""Seconds between two sweeps of expired jobs while the service runs."""
 DESCRIPTION = """\
 Decision support for reintegration counsellors: rank the eligible income-generating
 project types for a person leaving prison by the calibrated chance that the business
@@ -84,6 +88,12 @@ def build_state(settings: Settings, *, require_model: bool = True) -> AppState:
         engine.dispose()
         raise
     sessions: sessionmaker[Session] = make_session_factory(engine)
+    recover_jobs(
+        sessions,
+        settings.jobs_dir,
+        retention_days=settings.jobs_retention_days,
+        registry_root=settings.registry,
+    )
     return AppState(
         settings=settings,
         reference=reference,
@@ -133,11 +143,14 @@ def create_app(settings: Settings | None = None, *, require_model: bool = True) 
             state.models.version,
             state.reference.source,
         )
-        try:
-            yield
-        finally:
-            await anyio.to_thread.run_sync(audit_writer.close)
-            state.engine.dispose()
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(_sweep_jobs, state)
+            try:
+                yield
+            finally:
+                tasks.cancel_scope.cancel()
+                await anyio.to_thread.run_sync(audit_writer.close)
+                state.engine.dispose()
 
     app = FastAPI(
         title="matcher",
@@ -152,8 +165,30 @@ def create_app(settings: Settings | None = None, *, require_model: bool = True) 
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
+    def current_settings() -> Settings | None:
+        state: AppState | None = getattr(app.state, "matcher", None)
+        return settings if state is None else state.settings
+
+    app.add_middleware(RequestLimits, settings=current_settings)
     app.add_middleware(RequestBookkeeping, metrics=request_metrics, audit_writer=audit_writer)
     return app
+
+
+async def _sweep_jobs(state: AppState) -> None:
+    """Every ``JOB_SWEEP_S``, expire old jobs and clean leftovers (as at start-up)."""
+    while True:
+        await anyio.sleep(JOB_SWEEP_S)
+        try:
+            await anyio.to_thread.run_sync(
+                partial(
+                    recover_jobs,
+                    state.sessions,
+                    state.settings.jobs_dir,
+                    retention_days=state.settings.jobs_retention_days,
+                )
+            )
+        except Exception:  # a sweep that fails must not stop the service; it is logged
+            logger.exception("the periodic job sweep failed")
 
 
 app = create_app()

@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 SLOW_REQUEST_S: Final = 1.0
 """Requests slower than this are logged at INFO even when they succeed."""
 
+FAILURE_KINDS: Final = {413: "payload_too_large", 500: "internal", 503: "unavailable"}
+"""Answers counted as failures in ``matcher_failures_total`` by their status."""
+
 LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Upper bounds (seconds) of the latency histogram."""
 
@@ -47,6 +50,7 @@ class RequestMetrics:
         self._sums: dict[tuple[str, str], float] = defaultdict(float)
         self._counts: dict[tuple[str, str], int] = defaultdict(int)
         self._audit_failures = 0
+        self._failures: dict[str, int] = defaultdict(int)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one request and its duration."""
@@ -64,14 +68,23 @@ class RequestMetrics:
         """Count one audit row that could not be written."""
         with self._lock:
             self._audit_failures += 1
+            self._failures["audit_write"] += 1
 
-    def render(self, model_version: str | None) -> str:
+    def failed(self, kind: str) -> None:
+        """Count one failure of ``kind`` (``matcher_failures_total{kind=...}``)."""
+        with self._lock:
+            self._failures[kind] += 1
+
+    def render(self, model_version: str | None, failures: dict[str, int] | None = None) -> str:
         """The Prometheus text exposition format (version 0.0.4).
 
         Parameters
         ----------
         model_version : str or None
             The serving version, exposed as ``matcher_model_info{version=...} 1``.
+        failures : dict, optional
+            Failure counts kept elsewhere (the model holder's), added to this
+            process's own under ``matcher_failures_total``.
 
         Returns
         -------
@@ -107,6 +120,15 @@ class RequestMetrics:
                 )
                 lines.append(f"matcher_http_request_duration_seconds_count{{{labels}}} {count}")
             audit_failures = self._audit_failures
+            kinds = dict(self._failures)
+        for kind, n in (failures or {}).items():
+            kinds[kind] = kinds.get(kind, 0) + n
+        lines += [
+            "# HELP matcher_failures_total Failures by kind (audit_write, audit_spooled, "
+            "model_serving, model_unservable, unavailable, payload_too_large, internal).",
+            "# TYPE matcher_failures_total counter",
+        ]
+        lines += [f'matcher_failures_total{{kind="{k}"}} {n}' for k, n in sorted(kinds.items())]
         lines += [
             "# HELP matcher_audit_write_failures_total Audit rows that could not be written.",
             "# TYPE matcher_audit_write_failures_total counter",
@@ -170,6 +192,9 @@ class RequestBookkeeping:
             seconds = time.perf_counter() - started
             method = str(scope.get("method", ""))
             self.metrics.observe(method, _route_template(scope), status, seconds)
+            kind = FAILURE_KINDS.get(status)
+            if kind is not None:
+                self.metrics.failed(kind)
             path = str(scope.get("path", ""))
             if path.startswith("/v1/"):
                 row: dict[str, Any] = {

@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from matcher.errors import MatcherError, NoActiveModelError
+from matcher.errors import MatcherError, ModelServingError, NoActiveModelError
+from matcher.model.activation import activate_version, checked_scorer, rollback_version
 from matcher.model.registry import Activation, Registry
 from matcher.model.scorer import Scorer
 from matcher.reference import Reference
@@ -65,6 +66,8 @@ class ModelHolder:
         self._scorer = scorer
         self._last_check = time.monotonic()
         self._unservable: str | None = None
+        self._failure: str | None = None
+        self._counts = {"model_serving": 0, "model_unservable": 0}
         self._swap_lock = threading.Lock()
         self._activation_lock = threading.Lock()
 
@@ -90,13 +93,63 @@ class ModelHolder:
         return scorer
 
     def load(self, version: str | None = None) -> Scorer:
-        """Load and check a version (the registry's active one by default); do not serve it."""
-        return Scorer.load(self.registry, version, reference=self.reference)
+        """Load, check and smoke-test a version (the active one by default); do not serve it."""
+        return checked_scorer(self.registry, version, reference=self.reference)
+
+    @property
+    def problem(self) -> str | None:
+        """Why the model is not ready though one is loaded, or ``None``.
+
+        Either the serving model failed on a request since it last scored
+        successfully, or the registry's ``ACTIVE`` names a version that cannot
+        be served (the next restart would fail).
+        """
+        if self._failure is not None:
+            return self._failure
+        if self._unservable is not None and self._unservable == self._active_on_disk():
+            return f"registry ACTIVE {self._unservable} cannot be served"
+        return None
+
+    def _active_on_disk(self) -> str | None:
+        try:
+            return self.registry.active_version()
+        except OSError:
+            return None
+
+    def serving_failed(self, scorer: Scorer, exc: BaseException) -> ModelServingError:
+        """Record that ``scorer`` raised while serving; ``/readyz`` turns not ready.
+
+        Returns
+        -------
+        ModelServingError
+            The error to answer the request with (503 ``model_failed``).
+        """
+        self._counts["model_serving"] += 1
+        if scorer is self._scorer:
+            self._failure = f"model {scorer.version} failed while scoring ({type(exc).__name__})"
+        logger.error("model %s failed while scoring", scorer.version, exc_info=exc)
+        return ModelServingError(
+            f"the model {scorer.version} failed while scoring this request; it has been "
+            "reported and the service is marked not ready",
+            details={"model_version": scorer.version},
+        )
+
+    def failure_counts(self) -> dict[str, int]:
+        """Model failures so far: while serving, and unservable ``ACTIVE`` versions."""
+        return dict(self._counts)
+
+    def serving_succeeded(self, scorer: Scorer) -> None:
+        """A request was scored: clear an earlier failure of the same model."""
+        if self._failure is not None and scorer is self._scorer:
+            self._failure = None
 
     def swap(self, scorer: Scorer) -> Scorer | None:
         """Serve ``scorer`` from now on; return the previous one."""
         with self._swap_lock:
             previous, self._scorer = self._scorer, scorer
+            self._failure = None
+            if self._unservable == scorer.version:
+                self._unservable = None
         logger.info("serving model %s (was %s)", scorer.version, previous and previous.version)
         return previous
 
@@ -126,6 +179,7 @@ class ModelHolder:
             scorer = self.load(active)
         except MatcherError as exc:
             self._unservable = active
+            self._counts["model_unservable"] += 1
             logger.error(
                 "registry ACTIVE is %s but it cannot be served (%s); still serving %s",
                 active,
@@ -153,9 +207,14 @@ class ModelHolder:
             The gate refused it and ``force`` was not given.
         """
         with self._activation_lock:
-            scorer = self.load(version)
-            record = self.registry.activate(
-                version, actor=actor, reason=reason, force=force, gate=self.gate
+            record, scorer = activate_version(
+                self.registry,
+                version,
+                reference=self.reference,
+                actor=actor,
+                reason=reason,
+                force=force,
+                gate=self.gate,
             )
             self.swap(scorer)
             return record
@@ -163,29 +222,19 @@ class ModelHolder:
     def rollback(self, *, actor: str, reason: str) -> Activation:
         """Re-activate the version active before the current one, and serve it.
 
-        Same rule as :meth:`Registry.rollback`, but the target is loaded before
-        ``ACTIVE`` changes.
+        Same checks as :meth:`activate` (:func:`matcher.model.activation.rollback_version`).
 
         Raises
         ------
-        NoActiveModelError
-            If there is no earlier active version.
+        NothingToRollBackError
+            If there is no earlier active version (409).
         """
         with self._activation_lock:
-            target = _rollback_target(self.registry, self.registry.active_version())
-            scorer = self.load(target)
-            record = self.registry.activate(
-                target, actor=actor, reason=reason, force=True, action="rollback"
+            record, scorer = rollback_version(
+                self.registry, reference=self.reference, actor=actor, reason=reason
             )
             self.swap(scorer)
             return record
-
-
-def _rollback_target(registry: Registry, current: str | None) -> str:
-    for record in reversed(registry.history()):
-        if record.version == current and record.previous and record.previous != current:
-            return record.previous
-    raise NoActiveModelError("nothing to roll back to: no earlier active version")
 
 
 class KeyCache:

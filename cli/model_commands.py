@@ -173,16 +173,25 @@ def models_activate(
     reason: Annotated[str, typer.Option("--reason", help="Why (kept in the history)")],
     force: Annotated[bool, typer.Option("--force", help="Override the promotion gate")] = False,
     registry: RegistryOpt = None,
+    reference: ReferenceOpt = None,
 ) -> None:
-    """Activate a version (the promotion gate applies unless --force)."""
+    """Check a version (sha256, manifest, smoke test) and activate it (gate unless --force)."""
 
     def go() -> None:
+        from matcher.model.activation import activate_version
         from matcher.model.gate import promotion_gate
         from matcher.model.registry import Registry
+        from matcher.reference import load_reference
 
-        reg = Registry(command_settings(registry).registry)
-        record = reg.activate(
-            version, actor=_actor(), reason=reason, force=force, gate=promotion_gate
+        settings = command_settings(registry, reference)
+        record, _ = activate_version(
+            Registry(settings.registry),
+            version,
+            reference=load_reference(settings.reference),
+            actor=_actor(),
+            reason=reason,
+            force=force,
+            gate=promotion_gate,
         )
         typer.echo(f"active: {record.version} (was {record.previous})")
 
@@ -192,14 +201,21 @@ def models_activate(
 def models_rollback(
     reason: Annotated[str, typer.Option("--reason", help="Why (kept in the history)")],
     registry: RegistryOpt = None,
+    reference: ReferenceOpt = None,
 ) -> None:
-    """Re-activate the previously active version."""
+    """Check and re-activate the previously active version."""
 
     def go() -> None:
+        from matcher.model.activation import rollback_version
         from matcher.model.registry import Registry
+        from matcher.reference import load_reference
 
-        record = Registry(command_settings(registry).registry).rollback(
-            actor=_actor(), reason=reason
+        settings = command_settings(registry, reference)
+        record, _ = rollback_version(
+            Registry(settings.registry),
+            reference=load_reference(settings.reference),
+            actor=_actor(),
+            reason=reason,
         )
         typer.echo(f"rolled back: {record.version} is active (was {record.previous})")
 

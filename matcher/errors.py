@@ -11,6 +11,10 @@
     ├── NoActiveModelError         no_active_model          503
     ├── CatalogueMismatchError     catalogue_mismatch       503
     ├── IncompatibleModelError     model_incompatible       503
+    │   └── ModelIntegrityError    model_integrity          422
+    ├── SmokeTestError             model_smoke_test_failed  422
+    ├── NothingToRollBackError     nothing_to_roll_back     409
+    ├── ModelServingError          model_failed             503
     ├── PromotionRefusedError      promotion_refused        409
     ├── TrainingDataError          training_data            422
     ├── NotFoundError              not_found                404
@@ -101,6 +105,34 @@ class IncompatibleModelError(MatcherError):
     """The artefact was built by other library versions or is corrupt."""
 
     code = "model_incompatible"
+    http_status = HTTPStatus.SERVICE_UNAVAILABLE
+
+
+class ModelIntegrityError(IncompatibleModelError):
+    """The artefact is altered, unreadable or not the fitted Pipeline matcher trains."""
+
+    code = "model_integrity"
+    http_status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class SmokeTestError(MatcherError):
+    """A version loads but does not score its recorded sample as it did at training."""
+
+    code = "model_smoke_test_failed"
+    http_status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class NothingToRollBackError(MatcherError):
+    """A rollback was asked for but no earlier version was ever active."""
+
+    code = "nothing_to_roll_back"
+    http_status = HTTPStatus.CONFLICT
+
+
+class ModelServingError(MatcherError):
+    """The serving model failed while scoring a request (it is reported not ready)."""
+
+    code = "model_failed"
     http_status = HTTPStatus.SERVICE_UNAVAILABLE
 
 

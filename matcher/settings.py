@@ -26,6 +26,23 @@ class Settings(BaseSettings):
     store_runs: bool = True
     jobs_dir: Path = Path("jobs")
     sync_cohort_rows: int = Field(default=5_000, ge=0)
+    jobs_retention_days: float = Field(
+        default=30,
+        ge=0,
+        description="Finished cohort jobs and their files are removed this many days after "
+        "they finish (checked at start-up and when a job is created).",
+    )
+    max_upload_mb: float = Field(
+        default=512,
+        gt=0,
+        description="Largest cohort upload (MiB); larger requests answer 413 before parsing.",
+    )
+    max_json_bytes: int = Field(
+        default=1 << 20,
+        gt=0,
+        description="Largest JSON request body (bytes); larger ones answer 413 before "
+        "authentication and parsing.",
+    )
     key_cache_seconds: float = Field(
         default=10.0,
         ge=0,

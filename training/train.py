@@ -31,9 +31,11 @@ from sklearn.pipeline import Pipeline
 from matcher.contract import columns as c
 from matcher.contract.tables import read_table
 from matcher.errors import MatcherError, TrainingDataError
+from matcher.model.activation import activate_version
 from matcher.model.gate import promotion_gate
 from matcher.model.registry import Registry
 from matcher.model.scorer import Scorer
+from matcher.model.smoke import sample_pairs, write_smoke_sample
 from matcher.reference import Reference
 from training.evaluate import eligible_truth_pairs, holdout_report, outcome_metrics, world_report
 from training.history import load_history
@@ -309,11 +311,18 @@ def _register(
     manifest: dict[str, Any],
     metrics: dict[str, Any],
     history: pd.DataFrame,
+    scorer: Scorer,
 ) -> str:
-    """Save the version with its model card and the beneficiaries it was fitted on."""
+    """Save the version with its model card, beneficiaries and smoke sample.
+
+    The smoke sample (pairs and their scores) is what every activation checks against.
+    """
 
     def extras(folder: Path) -> None:
         from training.report import write_model_card
+
+        pairs = sample_pairs(history)
+        write_smoke_sample(folder, pairs, scorer.score_pairs(pairs))
 
         write_model_card(folder, manifest=manifest, metrics=metrics)
         ids = sorted(set(history[c.BENEFICIARY_ID].astype("str")))
@@ -323,13 +332,28 @@ def _register(
 
 
 def _activate(
-    registry: Registry, version: str, *, activate: bool, actor: str, reason: str, force: bool
+    registry: Registry,
+    version: str,
+    *,
+    reference: Reference,
+    activate: bool,
+    actor: str,
+    reason: str,
+    force: bool,
 ) -> tuple[bool, str | None]:
-    """Activate the version (if asked) through the promotion gate; (activated, refusal)."""
+    """Activate the version (if asked) through the guarded path; (activated, refusal)."""
     if not activate:
         return False, None
     try:
-        registry.activate(version, actor=actor, reason=reason, force=force, gate=promotion_gate)
+        activate_version(
+            registry,
+            version,
+            reference=reference,
+            actor=actor,
+            reason=reason,
+            force=force,
+            gate=promotion_gate,
+        )
     except MatcherError as exc:
         return False, exc.message
     return True, None
@@ -385,9 +409,17 @@ def train_model(
         evidence=evidence,
         metrics=metrics,
     )
-    version = _register(registry, final, manifest=manifest, metrics=metrics, history=history)
+    version = _register(
+        registry, final, manifest=manifest, metrics=metrics, history=history, scorer=final_scorer
+    )
     activated, refusal = _activate(
-        registry, version, activate=activate, actor=actor, reason=reason, force=force
+        registry,
+        version,
+        reference=reference,
+        activate=activate,
+        actor=actor,
+        reason=reason,
+        force=force,
     )
     return TrainResult(
         version=version,

@@ -11,7 +11,6 @@ rejects stay retrievable under ``/v1/cohorts/jobs/{id}``.
 from __future__ import annotations
 
 import logging
-import shutil
 import uuid
 from pathlib import Path as FilePath
 from typing import Annotated, Any
@@ -21,7 +20,9 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel
 
 from api.deps import AuditDep, ReferenceDep, ScorerDep, SessionFactoryDep, SettingsDep
-from api.errors import ApiError, error_responses
+from api.errors import ApiError, error_responses, scrub_paths
+from api.job_files import claim, discard
+from api.limits import too_large, upload_limit
 from api.security import Analyst
 from matcher.allocation.cohort_file import allocate_cohort
 from matcher.batch.streaming import rejects_path, score_file
@@ -36,7 +37,6 @@ from matcher.store.jobs import JobRecord, JobStatus
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/cohorts", tags=["cohorts"])
 JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
-MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 
 
 class JobOut(BaseModel):
@@ -70,18 +70,35 @@ def _job_out(job: JobRecord) -> JobOut:
     )
 
 
-def _save_upload(upload: UploadFile, folder: FilePath) -> FilePath:
+def _save_upload(upload: UploadFile, folder: FilePath, max_bytes: int) -> FilePath:
+    """Copy the upload into ``folder`` (claimed by this process); refuse it past ``max_bytes``.
+
+    A refused upload leaves nothing behind.
+    """
     name = (upload.filename or "").lower()
     suffix = ".parquet" if name.endswith(".parquet") else ".csv" if name.endswith(".csv") else ""
     if not suffix:
         raise DataSchemaError("upload a .csv or .parquet file (by its file name)")
-    folder.mkdir(parents=True, exist_ok=True)
+    claim(folder)
     target = folder / f"input{suffix}"
-    with target.open("wb") as fh:
-        shutil.copyfileobj(upload.file, fh, length=1 << 20)
-    if target.stat().st_size > MAX_UPLOAD_BYTES:
-        raise DataSchemaError("the upload is larger than 512 MiB; use `matcher score`")
+    written = 0
+    try:
+        with target.open("wb") as fh:
+            while block := upload.file.read(1 << 20):
+                written += len(block)
+                if written > max_bytes:
+                    raise too_large(max_bytes, "upload")
+                fh.write(block)
+    except BaseException:
+        discard(folder)
+        raise
     return target
+
+
+def _not_done(job: JobRecord) -> ApiError:
+    if job.status == JobStatus.FAILED:
+        return ApiError(409, "job_failed", f"job {job.id} failed: {job.error}")
+    return ApiError(409, "job_not_done", f"job {job.id} is {job.status}")
 
 
 def _run_job(
@@ -104,7 +121,13 @@ def _run_job(
         logger.exception("cohort job %s failed", job_id)
         message = getattr(exc, "message", None) or "internal error while scoring"
         with session_scope(sessions) as session:
-            update_job(session=session, job_id=job_id, status=JobStatus.FAILED, error=message)
+            update_job(
+                session=session,
+                job_id=job_id,
+                status=JobStatus.FAILED,
+                error=scrub_paths(message),
+            )
+        discard(input_path.parent)
         return
     with session_scope(sessions) as session:
         update_job(
@@ -122,7 +145,7 @@ def _run_job(
     responses={
         200: {"content": {"text/csv": {}}, "description": "The ranked cohort (small files)"},
         202: {"model": JobOut, "description": "Accepted as a background job (large files)"},
-        **error_responses(401, 403, 422, 503),
+        **error_responses(400, 401, 403, 413, 422, 503),
     },
 )
 def score_cohort(
@@ -139,11 +162,15 @@ def score_cohort(
     """Score an uploaded cohort file (a background job for large files)."""
     audit.model_version = scorer.version
     folder = settings.jobs_dir / uuid.uuid4().hex
-    input_path = _save_upload(file, folder)
+    input_path = _save_upload(file, folder, upload_limit(settings))
     from matcher.contract import columns as c
     from matcher.contract.profile_table import require_columns
 
-    require_columns(read_header(input_path), c.PROFILE_REQUIRED, what="the upload")
+    try:
+        require_columns(read_header(input_path), c.PROFILE_REQUIRED, what="the upload")
+    except BaseException:
+        discard(folder)
+        raise
     output_path = folder / "scores.csv"
     with session_scope(sessions) as session:
         job_id = create_job(
@@ -203,7 +230,7 @@ def job_result(principal: Analyst, sessions: SessionFactoryDep, job_id: JobId) -
     """The ranked output of a finished job."""
     job = _owned_job(sessions, job_id)
     if job.status != JobStatus.DONE:
-        raise ApiError(409, "job_not_done", f"job {job_id} is {job.status}")
+        raise _not_done(job)
     return FileResponse(job.output_path, media_type="text/csv", filename="scores.csv")
 
 
@@ -215,11 +242,11 @@ def job_rejects(principal: Analyst, sessions: SessionFactoryDep, job_id: JobId) 
     """The rejected rows of a finished job (row_number, beneficiary_id, error)."""
     job = _owned_job(sessions, job_id)
     if job.status != JobStatus.DONE or not job.rejects_path:
-        raise ApiError(409, "job_not_done", f"job {job_id} is {job.status}")
+        raise _not_done(job)
     return FileResponse(job.rejects_path, media_type="text/csv", filename="rejects.csv")
 
 
-@router.post("/allocate", responses=error_responses(401, 403, 422, 503))
+@router.post("/allocate", responses=error_responses(400, 401, 403, 413, 422, 503))
 def allocate_upload(
     principal: Analyst,
     settings: SettingsDep,
@@ -235,16 +262,19 @@ def allocate_upload(
     """Share a budget envelope across an uploaded cohort (one row per person)."""
     audit.model_version = scorer.version
     folder = settings.jobs_dir / uuid.uuid4().hex
-    input_path = _save_upload(file, folder)
-    run = allocate_cohort(
-        read_table(input_path),
-        envelope_mad=envelope_mad,
-        reference=reference,
-        scorer=scorer,
-        top_k=top_k,
-        max_share_per_type=max_share_per_type,
-        max_per_type_per_commune=max_per_type_per_commune,
-    )
+    input_path = _save_upload(file, folder, upload_limit(settings))
+    try:  # the answer carries the whole result: the upload is not kept
+        run = allocate_cohort(
+            read_table(input_path),
+            envelope_mad=envelope_mad,
+            reference=reference,
+            scorer=scorer,
+            top_k=top_k,
+            max_share_per_type=max_share_per_type,
+            max_per_type_per_commune=max_per_type_per_commune,
+        )
+    finally:
+        discard(folder)
     alloc = run.allocation
     return {
         "model_version": scorer.version,

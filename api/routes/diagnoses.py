@@ -15,7 +15,14 @@ from fastapi import APIRouter, Path
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.deps import AuditDep, ReferenceDep, ScorerDep, SessionFactoryDep, SettingsDep
+from api.deps import (
+    AuditDep,
+    ModelHolderDep,
+    ReferenceDep,
+    ScorerDep,
+    SessionFactoryDep,
+    SettingsDep,
+)
 from api.errors import ApiError, error_responses
 from api.routes.recommendations import run_recommendation
 from api.schemas import (
@@ -134,6 +141,7 @@ def create_diagnosis(
     settings: SettingsDep,
     sessions: SessionFactoryDep,
     audit: AuditDep,
+    models: ModelHolderDep,
 ) -> dict[str, Any]:
     """Recommend for one person and store what was shown (the diagnosis)."""
     profile, answer = run_recommendation(
@@ -142,6 +150,7 @@ def create_diagnosis(
         scorer=scorer,
         default_top_k=settings.default_top_k,
         audit=audit,
+        models=models,
     )
     result = answer.to_dict()
     diagnosis_id = write_or_503(

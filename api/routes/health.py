@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
@@ -27,18 +28,22 @@ def healthz() -> dict[str, str]:
     response_model=ReadyOut,
     responses={503: {"model": ErrorOut, "description": "Model or database not ready"}},
 )
-def readyz(request: Request, models: ModelHolderDep) -> Any:
-    """Readiness: a model is loaded and the database answers."""
+async def readyz(request: Request, models: ModelHolderDep) -> Any:
+    """Readiness: a model is loaded and scoring, and the database answers."""
     engine = request.app.state.matcher.engine
-    checks = {"model": models.version is not None, "database": check_database(engine)}
+    if models.refresh_due():
+        await anyio.to_thread.run_sync(models.refresh)
+    problem = models.problem
+    database = await anyio.to_thread.run_sync(check_database, engine)
+    checks = {"model": models.version is not None and problem is None, "database": database}
     if all(checks.values()):
         return {"ready": True, "model_version": models.version, "checks": checks}
     failed = ", ".join(name for name, ok in checks.items() if not ok)
+    extra: dict[str, Any] = {"checks": checks, "model_version": models.version}
+    if problem is not None:
+        extra["model_problem"] = problem
     response: JSONResponse = error_response(
-        503,
-        "not_ready",
-        f"not ready: {failed} unavailable",
-        extra={"checks": checks, "model_version": models.version},
+        503, "not_ready", f"not ready: {failed} unavailable", extra=extra
     )
     return response
 
@@ -50,5 +55,5 @@ def readyz(request: Request, models: ModelHolderDep) -> Any:
 )
 def metrics(request: Request, models: ModelHolderDep) -> PlainTextResponse:
     """Prometheus metrics: requests by route and status, latency, serving model."""
-    text = request.app.state.request_metrics.render(models.version)
+    text = request.app.state.request_metrics.render(models.version, models.failure_counts())
     return PlainTextResponse(text, media_type=PROMETHEUS_CONTENT_TYPE)

@@ -133,7 +133,7 @@ def read_model(
 @router.post(
     "/{version}/activate",
     response_model=ActivationResult,
-    responses=error_responses(400, 401, 403, 404, 409, 422, 503),
+    responses=error_responses(400, 401, 403, 404, 409, 413, 422, 503),
 )
 def activate_model(
     version: Version,
@@ -142,7 +142,13 @@ def activate_model(
     models: ModelHolderDep,
     audit: AuditDep,
 ) -> dict[str, Any]:
-    """Activate a version and serve it at once, without a restart."""
+    """Check a version (sha256, manifest, smoke test), activate it and serve it at once.
+
+    Refusals leave the serving model and ``ACTIVE`` unchanged: 404 unknown version,
+    409 refused by the promotion gate, 422 ``model_integrity`` (altered or not the
+    fitted Pipeline) or ``model_smoke_test_failed``, 503 built for other
+    libraries or another catalogue.
+    """
     record = models.activate(
         version, actor=principal.label, reason=body.reason.strip(), force=body.force
     )
@@ -153,12 +159,12 @@ def activate_model(
 @router.post(
     "/rollback",
     response_model=ActivationResult,
-    responses=error_responses(400, 401, 403, 422, 503),
+    responses=error_responses(400, 401, 403, 409, 413, 422, 503),
 )
 def rollback_model(
     body: RollbackIn, principal: Analyst, models: ModelHolderDep, audit: AuditDep
 ) -> dict[str, Any]:
-    """Bring back the version that was active before the current one."""
+    """Bring back the version that was active before the current one (409 if none)."""
     record = models.rollback(actor=principal.label, reason=body.reason.strip())
     audit.model_version = record.version
     return {"activation": _activation(record), "serving_version": models.current().version}

@@ -8,7 +8,9 @@ from api.deps import AuditContext, ServingDep
 from api.errors import error_responses
 from api.schemas import RecommendationRequest, RecommendationResponse
 from api.security import Counsellor
+from api.state import ModelHolder
 from matcher.domain import Profile, RecommendationResult
+from matcher.errors import MatcherError
 from matcher.model.scorer import Scorer
 from matcher.reference import Reference
 from matcher.service import recommend
@@ -24,6 +26,7 @@ def run_recommendation(
     scorer: Scorer,
     default_top_k: int,
     audit: AuditContext,
+    models: ModelHolder,
 ) -> tuple[Profile, RecommendationResult]:
     """Validate the profile against the catalogue, rank, and note the audit fields.
 
@@ -37,17 +40,31 @@ def run_recommendation(
         Used when the body leaves ``top_k`` out.
     audit : AuditContext
         Receives the model version and the profile's sha256.
+    models : ModelHolder
+        Told when scoring fails (``/readyz`` then says the model is not ready)
+        and when it succeeds again.
 
     Returns
     -------
     (profile, result) : tuple
         The domain profile and the result.
+
+    Raises
+    ------
+    ModelServingError
+        The model raised something other than a ``MatcherError`` (503).
     """
     profile = body.profile.to_domain()
     audit.input_hash = profile_hash(profile)
     audit.model_version = scorer.version
     top_k = body.top_k if body.top_k is not None else default_top_k
-    result = recommend(profile, reference=reference, scorer=scorer, top_k=top_k)
+    try:
+        result = recommend(profile, reference=reference, scorer=scorer, top_k=top_k)
+    except MatcherError:
+        raise
+    except Exception as exc:  # the model itself failed: report it, answer 503
+        raise models.serving_failed(scorer, exc) from exc
+    models.serving_succeeded(scorer)
     return profile, result
 
 
@@ -69,6 +86,7 @@ def create_recommendation(
         scorer=serving.scorer,
         default_top_k=serving.settings.default_top_k,
         audit=serving.audit,
+        models=serving.models,
     )
     # Validated by the response model once, straight from the result objects,
     # and written by pydantic-core: a third of the cost of FastAPI's generic path.

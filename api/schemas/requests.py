@@ -25,6 +25,7 @@ from api.schemas.fields import (
     DIAGNOSIS_ID_PATTERN,
     STRICT,
     Education,
+    FreeText,
     TopK,
     _whole_float_to_int,
 )
@@ -109,7 +110,7 @@ class DecisionIn(BaseModel):
         validate_default=True,
         description="Required unless choice is none; must be absent or null for none",
     )
-    reason: str = Field(min_length=1, max_length=1000, pattern=r"\S")
+    reason: FreeText
 
     @field_validator("project_type_id")
     @classmethod
@@ -157,7 +158,7 @@ class ActivateIn(BaseModel):
 
     model_config = STRICT
 
-    reason: str = Field(min_length=1, max_length=1000, pattern=r"\S")
+    reason: FreeText
     force: bool = False
 
 
@@ -166,4 +167,4 @@ class RollbackIn(BaseModel):
 
     model_config = STRICT
 
-    reason: str = Field(min_length=1, max_length=1000, pattern=r"\S")
+    reason: FreeText

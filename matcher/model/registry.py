@@ -4,10 +4,12 @@ Layout (``models/`` by default)::
 
     ACTIVE                       one line: the active version (atomic replace)
     activations.jsonl            append-only: who activated what, when and why
+    activations.lock             flock()ed while ACTIVE and the history change
     <version>/model.joblib       the fitted Pipeline
     <version>/manifest.json      versions, fingerprints, features, metrics, sha256
     <version>/metrics.json       evaluation
     <version>/report.md          the model card (+ PNG plots)
+    <version>/smoke_sample.json  pairs and their scores at training (smoke test)
 
 Loading checks the manifest (format, library versions, catalogue fingerprint)
 and the artefact's sha256 *before* unpickling: joblib can run code, so only
@@ -16,6 +18,7 @@ artefacts this registry wrote and that are intact are ever loaded.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -23,7 +26,8 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +39,9 @@ from matcher.contract.tables import umask_value
 from matcher.errors import (
     CatalogueMismatchError,
     IncompatibleModelError,
+    ModelIntegrityError,
     NoActiveModelError,
+    NothingToRollBackError,
     PromotionRefusedError,
     UnknownModelVersionError,
 )
@@ -46,6 +52,7 @@ MANIFEST: Final = "manifest.json"
 METRICS: Final = "metrics.json"
 ACTIVE: Final = "ACTIVE"
 HISTORY: Final = "activations.jsonl"
+LOCK: Final = "activations.lock"
 VERSION_RE: Final = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 
 
@@ -140,8 +147,16 @@ class Registry:
         path = self._version_dir(version) / MANIFEST
         try:
             data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise IncompatibleModelError(f"model {version}: unreadable manifest: {exc}") from exc
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ModelIntegrityError(
+                f"model {version}: unreadable manifest ({type(exc).__name__})",
+                details={"version": version, "check": "manifest"},
+            ) from exc
+        if not isinstance(data, dict):
+            raise ModelIntegrityError(
+                f"model {version}: the manifest is not a JSON object",
+                details={"version": version, "check": "manifest"},
+            )
         return data
 
     def metrics(self, version: str) -> dict[str, Any]:
@@ -222,10 +237,17 @@ class Registry:
             )
         artefact = self.root / version / ARTEFACT
         if not artefact.is_file() or sha256_file(artefact) != manifest.get("artefact_sha256"):
-            raise IncompatibleModelError(
-                f"model {version}: artefact missing or altered (sha256 mismatch); refusing to load"
+            raise ModelIntegrityError(
+                f"model {version}: artefact missing or altered (sha256 mismatch); refusing to load",
+                details={"version": version, "check": "sha256"},
             )
-        pipeline = joblib.load(artefact)
+        try:
+            pipeline = joblib.load(artefact)
+        except Exception as exc:  # a corrupt pickle can raise anything
+            raise ModelIntegrityError(
+                f"model {version}: the artefact cannot be unpickled ({type(exc).__name__})",
+                details={"version": version, "check": "unpickle"},
+            ) from exc
         return LoadedModel(version=version, pipeline=pipeline, manifest=manifest)
 
     # -- writing -----------------------------------------------------------------
@@ -298,9 +320,39 @@ class Registry:
             is then required).
         """
         self._version_dir(version)
-        previous = self.active_version()
         if force and not reason.strip():
             raise PromotionRefusedError("forcing an activation needs a reason")
+        with self.locked():
+            return self._activate_locked(
+                version, actor=actor, reason=reason, force=force, gate=gate, action=action
+            )
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the registry's cross-process lock (``fcntl.flock`` on ``activations.lock``).
+
+        ``ACTIVE`` and the history change only under it, so two processes that
+        activate at once each record the ``previous`` version the other left.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / LOCK).open("a") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def _activate_locked(
+        self,
+        version: str,
+        *,
+        actor: str,
+        reason: str,
+        force: bool,
+        gate: Callable[[dict[str, Any], dict[str, Any]], str | None] | None,
+        action: str,
+    ) -> Activation:
+        previous = self.active_version()
         if gate is not None and previous is not None and previous != version and not force:
             refusal = gate(self.metrics(version), self.metrics(previous))
             if refusal:
@@ -321,6 +373,8 @@ class Registry:
         )
         with (self.root / HISTORY).open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record.__dict__) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
         return record
 
     def history(self) -> list[Activation]:
@@ -334,12 +388,20 @@ class Registry:
             if line.strip()
         ]
 
-    def rollback(self, *, actor: str, reason: str) -> Activation:
-        """Re-activate the version that was active before the current one."""
+    def rollback_target(self) -> str:
+        """The version that was active before the current one.
+
+        Raises
+        ------
+        NothingToRollBackError
+            If no earlier version was ever active.
+        """
         current = self.active_version()
         for record in reversed(self.history()):
             if record.version == current and record.previous and record.previous != current:
-                return self.activate(
-                    record.previous, actor=actor, reason=reason, force=True, action="rollback"
-                )
-        raise NoActiveModelError("nothing to roll back to: no earlier active version")
+                return record.previous
+        raise NothingToRollBackError(
+            "nothing to roll back to: no earlier version was active before "
+            f"{current or 'the current one'}",
+            details={"active": current},
+        )

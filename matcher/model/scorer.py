@@ -47,7 +47,16 @@ class Scorer:
 
     @classmethod
     def from_loaded(cls, loaded: LoadedModel) -> Scorer:
-        """Wrap a model loaded from the registry."""
+        """Wrap a model loaded from the registry.
+
+        Raises
+        ------
+        ModelIntegrityError
+            The artefact is not the fitted ``Pipeline`` (features, model).
+        """
+        from matcher.model.smoke import check_pipeline
+
+        check_pipeline(loaded.pipeline, loaded.version)
         return cls(version=loaded.version, pipeline=loaded.pipeline, manifest=loaded.manifest)
 
     @classmethod
@@ -63,6 +72,7 @@ class Scorer:
         Raises
         ------
         UnknownModelVersionError, NoActiveModelError, CatalogueMismatchError, IncompatibleModelError
+            (``ModelIntegrityError`` when altered or not the fitted Pipeline).
         """
         if not isinstance(registry, Registry):
             registry = Registry(registry)

@@ -6,6 +6,7 @@ import json
 
 from sqlalchemy.orm import Session
 
+from matcher.contract.free_text import clean_free_text
 from matcher.errors import DecisionRuleError, NotRecommendedError, WasRecommendedError
 from matcher.store.records import DecisionChoice, recommended_ids
 from matcher.store.repository import checked_actor, require_diagnosis
@@ -70,14 +71,9 @@ def _checked_choice(choice: DecisionChoice | str) -> DecisionChoice:
 
 
 def _checked_reason(reason: str) -> str:
-    reason = reason.strip()
-    if not reason:
+    if not reason.strip():
         raise DecisionRuleError("reason is required", details={"field": "reason"})
-    if len(reason) > REASON_MAX_LENGTH:
-        raise DecisionRuleError(
-            f"reason must be at most {REASON_MAX_LENGTH} characters", details={"field": "reason"}
-        )
-    return reason
+    return clean_free_text(reason, field="reason", max_length=REASON_MAX_LENGTH)
 
 
 def _check_project_type(

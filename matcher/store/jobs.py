@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.errors import NotFoundError
@@ -166,3 +167,37 @@ def get_job(*, session: Session, job_id: str) -> JobRecord:
     if row is None:
         raise NotFoundError(f"no job {job_id!r}", details={"job_id": job_id})
     return _job(row)
+
+
+def unfinished_jobs(*, session: Session) -> list[JobRecord]:
+    """Jobs still ``queued`` or ``running``, oldest first."""
+    rows = session.scalars(
+        select(Job)
+        .where(Job.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value]))
+        .order_by(Job.created_at)
+    )
+    return [_job(row) for row in rows]
+
+
+def finished_before(*, session: Session, cutoff: datetime) -> list[JobRecord]:
+    """Finished jobs (done or failed) whose ``finished_at`` is before ``cutoff``."""
+    rows = session.scalars(
+        select(Job)
+        .where(Job.status.in_([s.value for s in FINISHED_STATUSES]))
+        .where(Job.finished_at < cutoff)
+        .order_by(Job.finished_at)
+    )
+    return [_job(row) for row in rows]
+
+
+def delete_job(*, session: Session, job_id: str) -> None:
+    """Remove a job's row (its files are the caller's to remove)."""
+    row = session.get(Job, job_id)
+    if row is not None:
+        session.delete(row)
+        session.flush()
+
+
+def input_paths(*, session: Session) -> set[str]:
+    """The input path of every stored job (their folders are the jobs' folders)."""
+    return set(session.scalars(select(Job.input_path)))

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Final
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matcher.errors import NotFoundError
@@ -123,7 +124,7 @@ def create_key(*, session: Session, role: Role | str, label: str) -> tuple[str, 
     label = label.strip()
     if not label or len(label) > LABEL_MAX_LENGTH:
         raise ValueError(f"label must be 1-{LABEL_MAX_LENGTH} characters")
-    if session.scalar(select(ApiKey.id).where(ApiKey.label == label)) is not None:
+    if _label_taken(session, label):
         raise ValueError(f"a key labelled {label!r} already exists")
     key = generate_key()
     row = ApiKey(
@@ -134,9 +135,17 @@ def create_key(*, session: Session, role: Role | str, label: str) -> tuple[str, 
         created_at=utc_now(),
     )
     session.add(row)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # another process took the label between the check and here
+        session.rollback()
+        raise ValueError(f"a key labelled {label!r} already exists") from None
     logger.info("created %s key %r", role.value, label)
     return key, _info(row)
+
+
+def _label_taken(session: Session, label: str) -> bool:
+    return session.scalar(select(ApiKey.id).where(ApiKey.label == label)) is not None
 
 
 def verify_key(*, session: Session, key: str) -> KeyInfo | None:

@@ -22,6 +22,8 @@ from fastapi.testclient import TestClient
 import api.main
 from api.main import create_app
 from matcher.model.registry import Registry
+from matcher.model.scorer import Scorer
+from matcher.model.smoke import sample_pairs, write_smoke_sample
 from matcher.reference import Reference, load_reference
 from matcher.settings import Settings
 from matcher.store import Role, create_key, session_scope
@@ -89,23 +91,33 @@ def trained_registry(
         pipeline = build_pipeline(reference, candidate="logit")
         return pipeline.fit(rows, rows["active_12m"].to_numpy())
 
+    def smoke(pipeline: Any) -> Any:
+        """Record the smoke sample as training does."""
+        pairs = sample_pairs(history)
+        scores = Scorer(version="new", pipeline=pipeline, manifest={}).score_pairs(pairs)
+        return lambda folder: write_smoke_sample(folder, pairs, scores)
+
     first = fit(history)
+    second = fit(history.iloc[: len(history) * 2 // 3])
     v1 = registry.save(
         first,
         manifest,
         metrics={"holdout": {"overall": {"roc_auc": 0.70, "log_loss": 0.60}}},
+        write_extras=smoke(first),
         now=datetime(2026, 1, 1, tzinfo=UTC),
     )
     v2 = registry.save(
-        fit(history.iloc[: len(history) * 2 // 3]),
+        second,
         manifest,
         metrics={"holdout": {"overall": {"roc_auc": 0.71, "log_loss": 0.59}}},
+        write_extras=smoke(second),
         now=datetime(2026, 2, 1, tzinfo=UTC),
     )
     worse = registry.save(
         first,
         manifest,
         metrics={"holdout": {"overall": {"roc_auc": 0.55, "log_loss": 0.75}}},
+        write_extras=smoke(first),
         now=datetime(2026, 3, 1, tzinfo=UTC),
     )
     registry.activate(v1, actor="tests", reason="first model")

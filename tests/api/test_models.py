@@ -135,7 +135,8 @@ def test_rollback_without_history_is_an_error(fresh_api: Api, assert_error) -> N
     response = fresh_api.client.post(
         "/v1/models/rollback", json={"reason": "x"}, headers=fresh_api.headers("analyst")
     )
-    assert_error(response, 503, "no_active_model")
+    body = assert_error(response, 409, "nothing_to_roll_back")
+    assert "nothing to roll back" in body["detail"]
 
 
 def test_holder_keeps_the_old_scorer_for_a_request_in_flight(

@@ -227,7 +227,7 @@ def test_failing_audit_write_does_not_fail_the_request(
     assert "matcher_audit_write_failures_total 1" in shared_api.client.get("/metrics").text
 
 
-def test_unexpected_error_is_generic_500(settings, assert_error, caplog) -> None:
+def test_a_model_raising_is_a_generic_503_model_failed(settings, assert_error, caplog) -> None:
     class Broken:
         version = "broken"
 
@@ -237,8 +237,9 @@ def test_unexpected_error_is_generic_500(settings, assert_error, caplog) -> None
     for running in start_api(settings, raise_server_exceptions=False):
         running.app.dependency_overrides[get_scorer] = lambda: Broken()
         with caplog.at_level(logging.ERROR):
-            body = assert_error(post(running, {"profile": PROFILE}), 500, "internal_error")
+            body = assert_error(post(running, {"profile": PROFILE}), 503, "model_failed")
         assert "secret internals" not in json.dumps(body)
+        assert body["detail"].startswith("the model broken failed while scoring this request")
         assert any("secret internals" in (r.exc_text or "") for r in caplog.records)
 
 

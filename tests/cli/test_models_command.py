@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tampering import flip_one_byte, replace_artefact
 from typer.testing import CliRunner
 
 from cli import app
@@ -148,7 +149,7 @@ def test_activate_unknown_version_exits_2(versions: Versions) -> None:
 def test_rollback_without_an_earlier_version_exits_2(versions: Versions) -> None:
     result = models(versions.root, "rollback", "--reason", "nothing before")
     assert result.exit_code == 2, result.output
-    assert "nothing to roll back" in result.output
+    assert "error [nothing_to_roll_back]: nothing to roll back" in result.output
     assert Registry(versions.root).active_version() == versions.v1
 
 
@@ -178,3 +179,31 @@ def test_history_is_append_only_with_actor_and_reason(versions: Versions) -> Non
     assert lines[-1].split()[1] == "rollback"
     assert "by user2" in lines[-1]
     assert "back again" in lines[-1]
+
+
+def test_a_tampered_version_is_refused_from_the_cli(versions: Versions) -> None:
+    flip_one_byte(versions.root / versions.v2)
+    result = models(versions.root, "activate", versions.v2, "--reason", "same metrics")
+    assert result.exit_code == 2, result.output
+    assert "error [model_integrity]" in result.output
+    assert "altered (sha256 mismatch)" in result.output
+    registry = Registry(versions.root)
+    assert registry.active_version() == versions.v1
+    assert [r.version for r in registry.history()] == [versions.v1]
+
+
+def test_a_pickle_that_is_not_a_pipeline_is_refused_from_the_cli(versions: Versions) -> None:
+    replace_artefact(versions.root / versions.v2, {"not": "a pipeline"})
+    result = models(versions.root, "activate", versions.v2, "--reason", "x", "--force")
+    assert result.exit_code == 2, result.output
+    assert "not the fitted Pipeline" in result.output
+    assert Registry(versions.root).active_version() == versions.v1
+
+
+def test_rollback_to_a_version_altered_since_is_refused_from_the_cli(versions: Versions) -> None:
+    assert models(versions.root, "activate", versions.v2, "--reason", "swap").exit_code == 0
+    flip_one_byte(versions.root / versions.v1)
+    result = models(versions.root, "rollback", "--reason", "back")
+    assert result.exit_code == 2, result.output
+    assert "model_integrity" in result.output
+    assert Registry(versions.root).active_version() == versions.v2

@@ -15,6 +15,7 @@ from matcher.errors import (
     CatalogueMismatchError,
     IncompatibleModelError,
     NoActiveModelError,
+    NothingToRollBackError,
     PromotionRefusedError,
     UnknownModelVersionError,
 )
@@ -24,6 +25,7 @@ from matcher.model.registry import (
     ACTIVE,
     ARTEFACT,
     HISTORY,
+    LOCK,
     MANIFEST,
     METRICS,
     VERSION_RE,
@@ -241,7 +243,7 @@ def test_activation_writes_one_line_and_appends_history(reg):
     assert len(lines) == 2
     assert [json.loads(line)["version"] for line in lines] == [v1, v2]
     assert reg.history() == [first, second]
-    assert {p.name for p in reg.root.iterdir()} == {v1, v2, ACTIVE, HISTORY}
+    assert {p.name for p in reg.root.iterdir()} == {v1, v2, ACTIVE, HISTORY, LOCK}
 
 
 def test_rollback_goes_to_the_previous_version(reg):
@@ -250,7 +252,9 @@ def test_rollback_goes_to_the_previous_version(reg):
     v3 = save(reg, "c", now=T3)
     for v in (v1, v2, v3):
         reg.activate(v, actor="t", reason="r")
-    record = reg.rollback(actor="ops", reason="incident 42")
+    target = reg.rollback_target()
+    assert target == v2
+    record = reg.activate(target, actor="ops", reason="incident 42", force=True, action="rollback")
     assert reg.active_version() == v2
     assert (record.version, record.previous, record.action, record.forced) == (
         v2,
@@ -264,11 +268,12 @@ def test_rollback_goes_to_the_previous_version(reg):
 
 def test_rollback_with_nothing_before(reg):
     v1 = save(reg, "a")
-    with pytest.raises(NoActiveModelError):
-        reg.rollback(actor="t", reason="r")
+    with pytest.raises(NothingToRollBackError):
+        reg.rollback_target()
     reg.activate(v1, actor="t", reason="r")
-    with pytest.raises(NoActiveModelError, match="nothing to roll back"):
-        reg.rollback(actor="t", reason="r")
+    with pytest.raises(NothingToRollBackError, match="nothing to roll back") as caught:
+        reg.rollback_target()
+    assert caught.value.http_status == 409
     assert reg.active_version() == v1
 
 

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+import matcher.store.keys as keys_module
 from matcher.errors import NotFoundError
 from matcher.store import (
     Role,
@@ -12,6 +13,7 @@ from matcher.store import (
     has_admin_key,
     hash_key,
     list_keys,
+    make_session_factory,
     revoke_key,
     role_allows,
     verify_key,
@@ -113,3 +115,16 @@ def test_has_admin_key(session: Session) -> None:
 )
 def test_role_allows(have: Role, need: Role, allowed: bool) -> None:
     assert role_allows(have, need) is allowed
+
+
+def test_a_race_on_a_label_is_a_clear_error_not_an_integrity_error(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    factory = make_session_factory(engine)
+    with factory() as first:
+        create_key(session=first, role="counsellor", label="casa-1")
+        first.commit()
+    # The second creator checked the label before the first committed it.
+    monkeypatch.setattr(keys_module, "_label_taken", lambda session, label: False)
+    with factory() as second, pytest.raises(ValueError, match="'casa-1' already exists"):
+        create_key(session=second, role="admin", label="casa-1")
