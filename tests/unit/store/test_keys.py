@@ -77,18 +77,18 @@ def test_revoke_unknown_label(session: Session) -> None:
 
 
 def test_duplicate_label_and_bad_role(session: Session) -> None:
-    create_key(session=session, role="counsellor", label="c1")
+    create_key(session=session, role="counsellor", label="c1", centre_id="car_fes")
     with pytest.raises(ValueError, match="already exists"):
-        create_key(session=session, role="counsellor", label="c1")
+        create_key(session=session, role="counsellor", label="c1", centre_id="car_fes")
     with pytest.raises(ValueError, match="superuser"):
         create_key(session=session, role="superuser", label="c2")
     with pytest.raises(ValueError, match="label"):
-        create_key(session=session, role="counsellor", label="  ")
+        create_key(session=session, role="counsellor", label="  ", centre_id="car_fes")
 
 
 def test_has_admin_key(session: Session) -> None:
     assert not has_admin_key(session=session)
-    create_key(session=session, role="counsellor", label="c1")
+    create_key(session=session, role="counsellor", label="c1", centre_id="car_fes")
     assert not has_admin_key(session=session)
     create_key(session=session, role="admin", label="root")
     assert has_admin_key(session=session)
@@ -113,3 +113,17 @@ def test_has_admin_key(session: Session) -> None:
 )
 def test_role_allows(have: Role, need: Role, allowed: bool) -> None:
     assert role_allows(have, need) is allowed
+
+
+def test_a_counsellor_key_belongs_to_a_centre(session: Session) -> None:
+    with pytest.raises(ValueError, match="counsellor key needs a centre"):
+        create_key(session=session, role="counsellor", label="nowhere")
+    with pytest.raises(ValueError, match="centre 'Casa!'"):
+        create_key(session=session, role="counsellor", label="bad", centre_id="Casa!")
+    key, info = create_key(session=session, role="counsellor", label="fes", centre_id="car_fes")
+    assert info.centre_id == "car_fes"
+    found = verify_key(session=session, key=key)
+    assert found is not None
+    assert found.centre_id == "car_fes"
+    _, analyst = create_key(session=session, role="analyst", label="national")
+    assert analyst.centre_id is None
