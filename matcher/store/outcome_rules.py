@@ -157,7 +157,8 @@ def _check_dates(outcome: OutcomeIn, facts: OutcomeFacts, horizon: int, today: d
     for months in (horizon, *(h for h, v in outcome.flags.items() if v is not None)):
         due = add_months(start, months)
         if due > today:
-            field = "horizon_months" if months == horizon else f"active_{months}m"
+            flagged = outcome.flags.get(months) is not None
+            field = f"active_{months}m" if flagged else "horizon_months"
             raise _fail(field, f"the {months}-month follow-up cannot be known before {due}")
     if outcome.flags.get(horizon) is None:
         raise _fail(f"active_{horizon}m", f"is required for the {horizon}-month follow-up")
