@@ -6,7 +6,9 @@ Each is a small function so tests can replace it through
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Annotated
 
 import anyio
@@ -102,6 +104,16 @@ def audit_of(request: Request) -> AuditContext:
     return audit
 
 
+def utc_now() -> datetime:
+    """The current time, aware UTC."""
+    return datetime.now(UTC)
+
+
+async def get_clock() -> Callable[[], datetime]:
+    """The clock records are dated by (tests override it to replay past follow-ups)."""
+    return utc_now
+
+
 AppStateDep = Annotated[AppState, Depends(get_app_state)]
 
 
@@ -135,3 +147,4 @@ ScorerDep = Annotated[Scorer, Depends(get_scorer)]
 SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
 AuditDep = Annotated[AuditContext, Depends(get_audit)]
 ServingDep = Annotated[Serving, Depends(get_serving)]
+ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]

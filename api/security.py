@@ -3,6 +3,13 @@
 Keys are checked by their sha256 through :func:`matcher.store.verify_key`; the
 clear key is never logged, stored or echoed. ``require(Role.ANALYST)`` builds
 the dependency a route declares.
+
+Centres (contract section 8): routes on a person's records declare
+:data:`CentreCounsellor`, which also needs the key to belong to a centre (403
+``centre_required`` otherwise) and hands the route ``principal.centre_id`` as the
+scope of every store call; another centre's record then answers 404 exactly as
+a missing one. ``tests/api/test_route_roles.py`` walks the app's route table and
+holds the rule of every route, so a new route without a rule fails.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.deps import app_state, audit_of
 from api.errors import ApiError
+from matcher.errors import CentreRequiredError
 from matcher.store import KeyInfo, Role, hash_key, role_allows, session_scope, verify_key
 
 logger = logging.getLogger(__name__)
@@ -34,10 +42,11 @@ CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the key's label and role (never the key)."""
+    """Who is calling: the key's label, role and centre (never the key)."""
 
     label: str
     role: Role
+    centre_id: str | None = None
 
 
 def _unauthorized(detail: str) -> ApiError:
@@ -76,7 +85,7 @@ async def authenticate(
     audit = audit_of(request)
     audit.key_label = info.label
     audit.role = info.role.value
-    return Principal(label=info.label, role=info.role)
+    return Principal(label=info.label, role=info.role, centre_id=info.centre_id)
 
 
 def _verify(sessions: sessionmaker[Session], key: str) -> KeyInfo | None:
@@ -107,5 +116,18 @@ def require(role: Role) -> Callable[[Principal], Awaitable[Principal]]:
     return dependency
 
 
+async def require_centre(
+    principal: Annotated[Principal, Depends(require(Role.COUNSELLOR))],
+) -> Principal:
+    """Admit a key of a centre (counsellor or above): a person's records belong to one."""
+    if principal.centre_id is None:
+        raise CentreRequiredError(
+            "This route reads or changes a person's records: use a key of a centre"
+            " (matcher keys create --role counsellor --centre CENTRE_ID)"
+        )
+    return principal
+
+
 Counsellor = Annotated[Principal, Depends(require(Role.COUNSELLOR))]
+CentreCounsellor = Annotated[Principal, Depends(require_centre)]
 Analyst = Annotated[Principal, Depends(require(Role.ANALYST))]

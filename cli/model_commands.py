@@ -27,6 +27,25 @@ def _actor() -> str:
     return os.environ.get("USER") or os.environ.get("LOGNAME") or "cli"
 
 
+def _echo_export_rejects(history: Path) -> None:
+    """Say how many records ``matcher export-history`` left out of this history, and why."""
+    import pandas as pd
+
+    from matcher.batch.streaming import rejects_path
+
+    path = rejects_path(history)
+    if not path.is_file():
+        return
+    rejects = pd.read_csv(path, dtype="str", keep_default_na=False)
+    counts = rejects["reason_code"].value_counts() if "reason_code" in rejects else None
+    detail = (
+        ""
+        if counts is None or counts.empty
+        else " (" + ", ".join(f"{code} {int(n)}" for code, n in counts.sort_index().items()) + ")"
+    )
+    typer.echo(f"the export left out {len(rejects)} records{detail}: see {path}")
+
+
 def train(
     history: Annotated[Path, typer.Option("--history", help="History file (CSV or Parquet)")],
     registry: RegistryOpt = None,
@@ -65,6 +84,7 @@ def train(
             f"{overall['roc_auc']:.3f}, log loss {overall['log_loss']:.3f}, "
             f"Brier {overall['brier']:.3f}; {result.n_rejected} history rows rejected"
         )
+        _echo_export_rejects(history)
         if "world" in result.metrics:
             world = result.metrics["world"]["model"]
             typer.echo(

@@ -40,24 +40,55 @@ def export_history(
     output: Annotated[Path, typer.Option("--output", help="History file to write")],
     database_url: DatabaseUrlOpt = None,
 ) -> None:
-    """Turn recorded decisions and outcomes into a contract history file."""
+    """Turn recorded decisions and outcomes into a contract history file.
+
+    One row per funded project with its 12-month outcome; every record left
+    out goes to FILE.rejects.csv with its reason (rules: docs/accompaniment.md).
+    """
 
     def go() -> None:
+        from matcher.batch.streaming import rejects_path
         from matcher.contract.tables import write_table
         from matcher.store.db import session_scope
-        from matcher.store.history_export import export_history as export
+        from matcher.store.history_export import export_history_with_rejects
 
         with _key_session(database_url) as factory, session_scope(factory) as session:
-            frame = export(session=session)
-        write_table(frame, output)
-        typer.echo(f"{len(frame)} funded projects with a 12-month outcome -> {output}")
+            export = export_history_with_rejects(session=session)
+        write_table(export.rows, output)
+        rejects = rejects_path(output)
+        export.rejects.to_csv(rejects, index=False)
+        typer.echo(f"{len(export.rows)} funded projects with a 12-month outcome -> {output}")
+        counts = ", ".join(f"{code} {n}" for code, n in export.reject_counts().items())
+        typer.echo(
+            f"{len(export.rejects)} records left out -> {rejects}"
+            + (f" ({counts})" if counts else "")
+        )
 
     run_command(go)
+
+
+def _known_centre(centre: str | None, reference: Path | None) -> str | None:
+    """``centre`` if the catalogue lists it; exit 2 with the known ids otherwise."""
+    if centre is None:
+        return None
+    from matcher.reference import load_reference
+
+    known = load_reference(command_settings(reference=reference).reference).centre_ids
+    if centre not in known:
+        listed = ", ".join(sorted(known)) or "none: the catalogue has no centres.csv"
+        typer.echo(f"error: unknown centre {centre!r} (known: {listed})", err=True)
+        raise typer.Exit(code=2)
+    return centre
 
 
 def keys_create(
     role: Annotated[str, typer.Option("--role", help="counsellor, analyst or admin")],
     label: Annotated[str, typer.Option("--label", help="Who holds the key")],
+    centre: Annotated[
+        str | None,
+        typer.Option("--centre", help="centre_id of centres.csv (required for a counsellor)"),
+    ] = None,
+    reference: ReferenceOpt = None,
     database_url: DatabaseUrlOpt = None,
 ) -> None:
     """Create a key and print it once (only its hash is stored)."""
@@ -71,13 +102,20 @@ def keys_create(
         except ValueError:
             typer.echo("error: --role must be counsellor, analyst or admin", err=True)
             raise typer.Exit(code=2) from None
+        if role_value is Role.COUNSELLOR and centre is None:
+            typer.echo("error: a counsellor key needs --centre CENTRE_ID", err=True)
+            raise typer.Exit(code=2)
+        centre_id = _known_centre(centre, reference)
         try:
             with _key_session(database_url) as factory, session_scope(factory) as session:
-                key, info = create_key(session=session, role=role_value, label=label)
+                key, info = create_key(
+                    session=session, role=role_value, label=label, centre_id=centre_id
+                )
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(code=2) from None
-        typer.echo(f"{info.role} key for {info.label!r} (shown once, store it safely):")
+        where = f" of centre {info.centre_id}" if info.centre_id else ""
+        typer.echo(f"{info.role} key{where} for {info.label!r} (shown once, store it safely):")
         typer.echo(key)
 
     run_command(go)
@@ -112,7 +150,10 @@ def keys_list(
         with _key_session(database_url) as factory, session_scope(factory) as session:
             for info in list_keys(session=session):
                 state = f"revoked {info.revoked_at}" if info.revoked_at else "active"
-                typer.echo(f"{info.label:24} {info.role:11} {info.key_prefix}…  {state}")
+                centre = info.centre_id or "-"
+                typer.echo(
+                    f"{info.label:24} {info.role:11} {centre:16} {info.key_prefix}…  {state}"
+                )
 
     run_command(go)
 

@@ -18,9 +18,12 @@
     ├── PromotionRefusedError      promotion_refused        409
     ├── TrainingDataError          training_data            422
     ├── NotFoundError              not_found                404
-    └── DecisionRuleError          invalid_decision         422
-        ├── NotRecommendedError    not_recommended          422
-        └── WasRecommendedError    was_recommended          422
+    ├── DecisionRuleError          invalid_decision         422
+    │   ├── NotRecommendedError    not_recommended          422
+    │   └── WasRecommendedError    was_recommended          422
+    ├── DecisionConflictError      decision_conflict        409
+    ├── OutcomeRuleError           invalid_outcome          422
+    └── CentreRequiredError        centre_required          403
 
 The API maps every one of them through a single handler; the CLI turns them into
 exit code 2 with the message.
@@ -176,3 +179,24 @@ class WasRecommendedError(DecisionRuleError):
 
     code = "was_recommended"
     http_status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class DecisionConflictError(MatcherError):
+    """A change of decision without the current ``ETag`` (missing or stale ``If-Match``)."""
+
+    code = "decision_conflict"
+    http_status = HTTPStatus.CONFLICT
+
+
+class OutcomeRuleError(MatcherError):
+    """An outcome contradicts its diagnosis, its decision or itself (``details["field"]``)."""
+
+    code = "invalid_outcome"
+    http_status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class CentreRequiredError(MatcherError):
+    """A person's record was asked for with a key that belongs to no centre."""
+
+    code = "centre_required"
+    http_status = HTTPStatus.FORBIDDEN

@@ -9,6 +9,7 @@ indicators then fall back to the region's figures.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -23,7 +24,9 @@ from matcher.contract.vocabulary import EDUCATION_LEVELS, PHYSICAL_DEMANDS, SECT
 from matcher.errors import ReferenceDataError
 
 REFERENCE_FILES = ("regions.csv", "sectors.csv", "trades.csv", "project_types.csv")
-OPTIONAL_FILES = ("local_profiles.csv",)
+OPTIONAL_FILES = ("local_profiles.csv", "centres.csv")
+CENTRE_ID_PATTERN = r"^[a-z0-9_]{1,32}$"
+"""A ``centre_id``: 1-32 lower-case letters, digits or ``_``."""
 PROJECT_MILIEUX = ("urban", "rural", "both")
 BOOLEAN_TEXT = {"true": True, "false": False, "1": True, "0": False}
 
@@ -41,7 +44,12 @@ class Reference:
         Census indicators indexed by ``code`` (may be empty).
     fingerprint : str
         sha256 over the canonicalised files: a model is only used with the
-        catalogue it was trained on.
+        catalogue it was trained on. ``centres.csv`` is not part of it (who
+        follows a person does not change what a model learnt), so adding or
+        editing centres never invalidates a model version.
+    centres : pandas.DataFrame
+        The Foundation's centres indexed by ``centre_id`` (contract section 8),
+        ``region_ids`` as tuples; empty when the catalogue ships none.
     """
 
     regions: pd.DataFrame
@@ -51,6 +59,12 @@ class Reference:
     local_profiles: pd.DataFrame
     fingerprint: str
     source: str = field(default="")
+    centres: pd.DataFrame = field(default_factory=lambda: _empty_centres())
+
+    @cached_property
+    def centre_ids(self) -> frozenset[str]:
+        """Known centre ids."""
+        return frozenset(str(i) for i in self.centres.index)
 
     @property
     def project_type_ids(self) -> list[str]:
@@ -202,6 +216,39 @@ def _enum(frame: pd.DataFrame, name: str, col: str, allowed: tuple[str, ...]) ->
         )
 
 
+def _empty_centres() -> pd.DataFrame:
+    frame = pd.DataFrame(columns=list(c.CENTRES_REQUIRED))
+    return frame.set_index("centre_id", drop=False)
+
+
+def _load_centres(directory: Path, region_ids: tuple[str, ...]) -> pd.DataFrame:
+    """``centres.csv`` checked: ids, known regions, and every region served by a centre."""
+    if not (directory / "centres.csv").is_file():
+        return _empty_centres()
+    name = "centres.csv"
+    centres = _read(directory, name, c.CENTRES_REQUIRED)
+    _unique_key(centres, name, "centre_id")
+    served: set[str] = set()
+    lists: list[tuple[str, ...]] = []
+    for i, (centre_id, cell) in enumerate(
+        zip(centres["centre_id"], centres["region_ids"], strict=True), start=1
+    ):
+        if not re.fullmatch(CENTRE_ID_PATTERN, centre_id):
+            raise _fail(name, i, "centre_id", f"{centre_id!r} is not 1-32 of a-z, 0-9, _")
+        items = tuple(split_list(cell))
+        unknown = [r for r in items if r not in region_ids]
+        if unknown or not items:
+            what = f"unknown region {unknown[0]!r}" if unknown else "serves no region"
+            raise _fail(name, i, "region_ids", what)
+        served.update(items)
+        lists.append(items)
+    orphans = [r for r in region_ids if r not in served]
+    if orphans:
+        raise _fail(name, None, "region_ids", f"no centre serves region {orphans[0]!r}")
+    centres = centres.assign(region_ids=pd.Series(lists, index=centres.index, dtype=object))
+    return centres.set_index("centre_id", drop=False)
+
+
 def _fingerprint(directory: Path, names: list[str]) -> str:
     digest = hashlib.sha256()
     for name in sorted(names):
@@ -306,4 +353,5 @@ def load_reference(directory: Path | str) -> Reference:
         local_profiles=local.set_index("code", drop=False),
         fingerprint=_fingerprint(directory, names),
         source=str(directory),
+        centres=_load_centres(directory, tuple(regions["region_id"])),
     )

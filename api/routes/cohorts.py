@@ -23,7 +23,7 @@ from api.deps import AuditDep, ReferenceDep, ScorerDep, SessionFactoryDep, Setti
 from api.errors import ApiError, error_responses, scrub_paths
 from api.job_files import claim, discard
 from api.limits import too_large, upload_limit
-from api.security import Analyst
+from api.security import Analyst, Principal
 from matcher.allocation.cohort_file import allocate_cohort
 from matcher.batch.streaming import rejects_path, score_file
 from matcher.contract.tables import count_rows, read_header, read_table
@@ -179,6 +179,7 @@ def score_cohort(
             input_path=str(input_path),
             output_path=str(output_path),
             actor=principal.label,
+            centre_id=principal.centre_id,
         )
     kwargs: dict[str, Any] = {
         "reference": reference,
@@ -211,15 +212,16 @@ def score_cohort(
     )
 
 
-def _owned_job(sessions: Any, job_id: str) -> JobRecord:
+def _owned_job(sessions: Any, job_id: str, principal: Principal) -> JobRecord:
+    """The job if the caller's centre made it (404 as for a missing job otherwise)."""
     with session_scope(sessions) as session:
-        return get_job(session=session, job_id=job_id)
+        return get_job(session=session, job_id=job_id, scope=principal.centre_id)
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, responses=error_responses(401, 403, 404, 422))
 def job_status(principal: Analyst, sessions: SessionFactoryDep, job_id: JobId) -> JobOut:
     """Status and counts of a cohort job."""
-    return _job_out(_owned_job(sessions, job_id))
+    return _job_out(_owned_job(sessions, job_id, principal))
 
 
 @router.get(
@@ -228,7 +230,7 @@ def job_status(principal: Analyst, sessions: SessionFactoryDep, job_id: JobId) -
 )
 def job_result(principal: Analyst, sessions: SessionFactoryDep, job_id: JobId) -> Response:
     """The ranked output of a finished job."""
-    job = _owned_job(sessions, job_id)
+    job = _owned_job(sessions, job_id, principal)
     if job.status != JobStatus.DONE:
         raise _not_done(job)
     return FileResponse(job.output_path, media_type="text/csv", filename="scores.csv")
@@ -240,7 +242,7 @@ def job_result(principal: Analyst, sessions: SessionFactoryDep, job_id: JobId) -
 )
 def job_rejects(principal: Analyst, sessions: SessionFactoryDep, job_id: JobId) -> Response:
     """The rejected rows of a finished job (row_number, beneficiary_id, error)."""
-    job = _owned_job(sessions, job_id)
+    job = _owned_job(sessions, job_id, principal)
     if job.status != JobStatus.DONE or not job.rejects_path:
         raise _not_done(job)
     return FileResponse(job.rejects_path, media_type="text/csv", filename="rejects.csv")

@@ -3,6 +3,10 @@
 Writes commit before the answer is sent: a 201 means the record is stored. A
 database failure answers 503 (after one retry of an ``OperationalError``),
 never a success whose record was lost.
+
+Every route here is scoped to the caller's centre (:data:`api.security.CentreCounsellor`):
+another centre's diagnosis answers 404 as a missing one. ``GET`` answers an
+``ETag``; changing a decision needs it in ``If-Match`` (409 otherwise).
 """
 
 from __future__ import annotations
@@ -11,12 +15,13 @@ import logging
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Header, Path, Response
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.deps import (
     AuditDep,
+    ClockDep,
     ModelHolderDep,
     ReferenceDep,
     ScorerDep,
@@ -35,11 +40,12 @@ from api.schemas import (
     OutcomeOut,
     RecommendationRequest,
 )
-from api.security import Counsellor
+from api.security import CentreCounsellor
 from matcher.errors import UnknownProjectTypeError
 from matcher.reference import Reference
 from matcher.store import (
     DecisionRecord,
+    DiagnosisRecord,
     OutcomeRecord,
     get_diagnosis,
     record_decision,
@@ -124,6 +130,30 @@ def _outcome_out(record: OutcomeRecord) -> dict[str, Any]:
         "monthly_income_mad": record.monthly_income_mad,
         "recorded_at": record.recorded_at,
         "recorded_by": record.recorded_by,
+        "active_3m": record.active_3m,
+        "horizon_months": record.horizon_months,
+        "version": record.version,
+        "changed_to_reason": record.changed_to_reason,
+        "correction_reason": record.correction_reason,
+        "note": record.note,
+    }
+
+
+def diagnosis_out(record: DiagnosisRecord) -> dict[str, Any]:
+    """The wire form of a stored diagnosis (``GET /v1/diagnoses/{id}``)."""
+    return {
+        "diagnosis_id": record.id,
+        "beneficiary_id": record.beneficiary_id,
+        "profile": record.profile.model_dump(mode="json"),
+        "model_version": record.model_version,
+        "top_k": record.top_k,
+        "created_at": record.created_at,
+        "created_by": record.created_by,
+        "result": record.response,
+        "decisions": [_decision_out(d) for d in record.decisions],
+        "outcomes": [_outcome_out(o) for o in record.outcomes],
+        "centre_id": record.centre_id,
+        "etag": record.etag,
     }
 
 
@@ -135,7 +165,7 @@ def _outcome_out(record: OutcomeRecord) -> dict[str, Any]:
 )
 def create_diagnosis(
     body: RecommendationRequest,
-    principal: Counsellor,
+    principal: CentreCounsellor,
     reference: ReferenceDep,
     scorer: ScorerDep,
     settings: SettingsDep,
@@ -162,6 +192,7 @@ def create_diagnosis(
             top_k=int(result["top_k"]),
             response=result,
             actor=principal.label,
+            centre_id=principal.centre_id,
         ),
     )
     return {"diagnosis_id": diagnosis_id, **result}
@@ -173,44 +204,45 @@ def create_diagnosis(
     responses=error_responses(401, 403, 404, 422),
 )
 def read_diagnosis(
-    diagnosis_id: DiagnosisId, principal: Counsellor, sessions: SessionFactoryDep
+    diagnosis_id: DiagnosisId,
+    principal: CentreCounsellor,
+    sessions: SessionFactoryDep,
+    response: Response,
 ) -> dict[str, Any]:
-    """Return a stored diagnosis with its decisions and outcomes."""
+    """Return a stored diagnosis with its decisions and outcomes (and its ``ETag``)."""
     with session_scope(sessions) as session:
-        record = get_diagnosis(session=session, diagnosis_id=diagnosis_id)
-    return {
-        "diagnosis_id": record.id,
-        "beneficiary_id": record.beneficiary_id,
-        "profile": record.profile.model_dump(mode="json"),
-        "model_version": record.model_version,
-        "top_k": record.top_k,
-        "created_at": record.created_at,
-        "created_by": record.created_by,
-        "result": record.response,
-        "decisions": [_decision_out(d) for d in record.decisions],
-        "outcomes": [_outcome_out(o) for o in record.outcomes],
-    }
+        record = get_diagnosis(
+            session=session, diagnosis_id=diagnosis_id, scope=principal.centre_id
+        )
+    response.headers["ETag"] = record.etag
+    return diagnosis_out(record)
 
 
 @router.post(
     "/diagnoses/{diagnosis_id}/decision",
     status_code=201,
     response_model=DecisionOut,
-    responses=error_responses(400, 401, 403, 404, 422, 503),
+    responses=error_responses(400, 401, 403, 404, 409, 422, 503),
 )
 def create_decision(
     diagnosis_id: DiagnosisId,
     body: DecisionIn,
-    principal: Counsellor,
+    principal: CentreCounsellor,
     reference: ReferenceDep,
     sessions: SessionFactoryDep,
+    clock: ClockDep,
+    response: Response,
+    if_match: Annotated[
+        str | None,
+        Header(description="The diagnosis's ETag: required to change an earlier decision"),
+    ] = None,
 ) -> dict[str, Any]:
-    """Record the counsellor's decision (a later one supersedes it)."""
+    """Record the counsellor's decision; changing one needs ``If-Match`` (409 otherwise)."""
     _check_type(reference, body.project_type_id, "project_type_id")
 
     # The store owns the decision rules (recommended must have been shown, other
     # must not); its typed errors answer 422 not_recommended / was_recommended.
-    def write(session: Session) -> DecisionRecord:
+    def write(session: Session) -> tuple[DecisionRecord, str]:
         decision_id = record_decision(
             session=session,
             diagnosis_id=diagnosis_id,
@@ -218,11 +250,16 @@ def create_decision(
             project_type_id=body.project_type_id,
             reason=body.reason,
             actor=principal.label,
+            scope=principal.centre_id,
+            if_match=if_match,
+            now=clock(),
         )
-        decisions = get_diagnosis(session=session, diagnosis_id=diagnosis_id).decisions
-        return next(d for d in decisions if d.id == decision_id)
+        record = get_diagnosis(session=session, diagnosis_id=diagnosis_id)
+        return next(d for d in record.decisions if d.id == decision_id), record.etag
 
-    return _decision_out(write_or_503(sessions, write))
+    decision, etag = write_or_503(sessions, write)
+    response.headers["ETag"] = etag
+    return {**_decision_out(decision), "etag": etag}
 
 
 @router.post(
@@ -233,14 +270,15 @@ def create_decision(
 )
 def create_outcome(
     body: OutcomeIn,
-    principal: Counsellor,
+    principal: CentreCounsellor,
     reference: ReferenceDep,
     sessions: SessionFactoryDep,
+    clock: ClockDep,
 ) -> dict[str, Any]:
-    """Record the follow-up of the project funded after a diagnosis."""
-    _check_type(reference, body.project_type_id, "project_type_id")
+    """Check and record one follow-up of the funded project (422 naming the field)."""
     with session_scope(sessions) as session:
-        get_diagnosis(session=session, diagnosis_id=body.diagnosis_id)
+        get_diagnosis(session=session, diagnosis_id=body.diagnosis_id, scope=principal.centre_id)
+    _check_type(reference, body.project_type_id, "project_type_id")
 
     def write(session: Session) -> OutcomeRecord:
         outcome_id = record_outcome(
@@ -254,6 +292,14 @@ def create_outcome(
             active_24m=body.active_24m,
             monthly_income_mad=body.monthly_income_mad,
             actor=principal.label,
+            active_3m=body.active_3m,
+            horizon_months=body.horizon_months,
+            changed_to_reason=body.changed_to_reason,
+            correction_reason=body.correction_reason,
+            note=body.note,
+            scope=principal.centre_id,
+            type_cost=reference.type_cost,
+            today=clock().date(),
         )
         outcomes = get_diagnosis(session=session, diagnosis_id=body.diagnosis_id).outcomes
         return next(o for o in outcomes if o.id == outcome_id)

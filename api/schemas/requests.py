@@ -136,10 +136,26 @@ class OutcomeIn(BaseModel):
         json_schema_extra={"format": "date"},
         description="YYYY-MM-DD",
     )
+    active_3m: bool | None = None
     active_6m: bool | None = None
     active_12m: bool | None = None
     active_24m: bool | None = None
     monthly_income_mad: float | None = Field(default=None, ge=0, le=10_000_000, allow_inf_nan=False)
+    horizon_months: Literal[3, 6, 12, 24] | None = Field(
+        default=None,
+        description="The follow-up this answers; by default the latest active_Xm flag given",
+    )
+    changed_to_reason: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="Required when project_type_id is not the decided type: why it changed",
+    )
+    correction_reason: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="Required to record a horizon again: the new record is the next version",
+    )
+    note: str | None = Field(default=None, max_length=2000, description="What changed, a note")
 
     @field_validator("start_date")
     @classmethod

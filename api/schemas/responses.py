@@ -94,6 +94,9 @@ class DecisionOut(BaseModel):
     reason: str
     decided_at: datetime
     decided_by: str
+    etag: str | None = Field(
+        default=None, description="The diagnosis's ETag after this decision (for If-Match)"
+    )
 
 
 class OutcomeOut(BaseModel):
@@ -104,12 +107,18 @@ class OutcomeOut(BaseModel):
     project_type_id: str
     funded_mad: float
     start_date: date
+    active_3m: bool | None = None
     active_6m: bool | None
     active_12m: bool | None
     active_24m: bool | None
     monthly_income_mad: float | None
     recorded_at: datetime
     recorded_by: str
+    horizon_months: int | None = None
+    version: int = 1
+    changed_to_reason: str | None = None
+    correction_reason: str | None = None
+    note: str | None = None
 
 
 class DiagnosisOut(BaseModel):
@@ -125,6 +134,8 @@ class DiagnosisOut(BaseModel):
     result: RecommendationResponse
     decisions: list[DecisionOut]
     outcomes: list[OutcomeOut]
+    centre_id: str | None = None
+    etag: str = Field(description="Send it back in If-Match to change the decision")
 
 
 class ProjectTypeOut(BaseModel):

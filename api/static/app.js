@@ -116,8 +116,8 @@ class ApiError extends Error {
 
 const storedKey = () => sessionStorage.getItem(KEY_STORAGE);
 
-async function api(path, { method = "GET", body, key = storedKey() } = {}) {
-  const headers = { Accept: "application/json", Authorization: `Bearer ${key ?? ""}` };
+async function api(path, { method = "GET", body, key = storedKey(), headers: extra = {} } = {}) {
+  const headers = { ...extra, Accept: "application/json", Authorization: `Bearer ${key ?? ""}` };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   try {
@@ -1052,7 +1052,9 @@ async function submitDecision(event) {
   status.textContent = t("decision.saving");
   try {
     const body = { choice: choice.choice, project_type_id: choice.type, reason };
-    state.decision = await api(`/v1/diagnoses/${encodeURIComponent(state.result.diagnosis_id)}/decision`, { method: "POST", body });
+    // A change of decision sends back the ETag of the one it replaces (409 if another came first).
+    const headers = state.decision?.etag ? { "If-Match": state.decision.etag } : {};
+    state.decision = await api(`/v1/diagnoses/${encodeURIComponent(state.result.diagnosis_id)}/decision`, { method: "POST", body, headers });
     renderDecisionConfirmation();
     renderPrintSummary();
     status.focus();
@@ -1072,6 +1074,8 @@ async function submitDecision(event) {
               : { field: "decision-choice", key: "decision.err_choice" },
           )
         : [{ field: "decision-choice", key: "decision.err_choice" }];
+    } else if (error instanceof ApiError && error.status === 409) {
+      state.decisionErrors = [{ field: "decision-choice", key: "decision.err_conflict" }];
     } else {
       const message = failureMessage(error);
       state.decisionErrors = [{ field: "decision-choice", ...message }];

@@ -111,3 +111,5 @@ LOCAL_PROFILES_COLUMNS: Final = (
 )
 """Columns of ``local_profiles.csv``, in file order."""
 LOCAL_PROFILES_REQUIRED: Final = tuple(col for col in LOCAL_PROFILES_COLUMNS if col != "name_ar")
+CENTRES_REQUIRED: Final = ("centre_id", "name_fr", "name_ar", "region_ids")
+"""``centres.csv`` (contract section 8): the Foundation's regional centres."""

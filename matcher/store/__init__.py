@@ -22,7 +22,11 @@ from matcher.store.db import (
     upgrade_database,
 )
 from matcher.store.decisions import record_decision
-from matcher.store.history_export import export_history
+from matcher.store.history_export import (
+    HistoryExport,
+    export_history,
+    export_history_with_rejects,
+)
 from matcher.store.jobs import JobRecord, JobStatus, create_job, get_job, update_job
 from matcher.store.keys import (
     KeyInfo,
@@ -49,6 +53,7 @@ __all__ = [
     "DecisionChoice",
     "DecisionRecord",
     "DiagnosisRecord",
+    "HistoryExport",
     "JobRecord",
     "JobStatus",
     "KeyInfo",
@@ -60,6 +65,7 @@ __all__ = [
     "create_key",
     "current_revision",
     "export_history",
+    "export_history_with_rejects",
     "generate_key",
     "get_diagnosis",
     "get_job",

@@ -1,7 +1,9 @@
 """Background jobs (cohort scoring): queued → running → done | failed.
 
 Same conventions as :mod:`matcher.store.repository`: keyword-only ``session``,
-flush without commit, frozen records out.
+flush without commit, frozen records out. A job belongs to the centre of the
+key that created it (``None`` for a key of no centre) and only keys of that
+same centre see it (``scope``).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class JobRecord:
     created_at: datetime
     finished_at: datetime | None
     created_by: str
+    centre_id: str | None = None
 
 
 def _actor(actor: str) -> str:
@@ -69,6 +72,7 @@ def _job(row: Job) -> JobRecord:
         created_at=row.created_at,
         finished_at=row.finished_at,
         created_by=row.created_by,
+        centre_id=row.centre_id,
     )
 
 
@@ -80,6 +84,7 @@ def create_job(
     output_path: str,
     actor: str,
     rejects_path: str | None = None,
+    centre_id: str | None = None,
 ) -> str:
     """Queue a background job.
 
@@ -101,6 +106,7 @@ def create_job(
             n_rejected=0,
             created_at=utc_now(),
             created_by=_actor(actor),
+            centre_id=centre_id,
         )
     )
     session.flush()
@@ -155,16 +161,16 @@ def update_job(
     return _job(row)
 
 
-def get_job(*, session: Session, job_id: str) -> JobRecord:
-    """Return a job.
+def get_job(*, session: Session, job_id: str, scope: str | None = "*") -> JobRecord:
+    """Return a job seen from ``scope`` (a centre id, ``None`` for no centre, ``"*"`` for all).
 
     Raises
     ------
     NotFoundError
-        If there is no such job.
+        If there is no such job, or it belongs to another centre.
     """
     row = session.get(Job, job_id)
-    if row is None:
+    if row is None or (scope != "*" and row.centre_id != scope):
         raise NotFoundError(f"no job {job_id!r}", details={"job_id": job_id})
     return _job(row)
 

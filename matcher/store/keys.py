@@ -2,7 +2,8 @@
 
 Roles nest: an ``admin`` key may do everything, an ``analyst`` key may do analyst
 and counsellor work, a ``counsellor`` key only counsellor work
-(:func:`role_allows`).
+(:func:`role_allows`). A counsellor key belongs to one centre (contract section
+8); analyst and admin keys may have none.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matcher.errors import NotFoundError
-from matcher.store.tables import LABEL_MAX_LENGTH, ApiKey, utc_now
+from matcher.store.tables import CENTRE_ID_LENGTH, LABEL_MAX_LENGTH, ApiKey, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +74,7 @@ class KeyInfo:
     key_prefix: str
     created_at: datetime
     revoked_at: datetime | None
+    centre_id: str | None = None
 
     @property
     def active(self) -> bool:
@@ -96,10 +99,24 @@ def _info(row: ApiKey) -> KeyInfo:
         key_prefix=row.key_prefix,
         created_at=row.created_at,
         revoked_at=row.revoked_at,
+        centre_id=row.centre_id,
     )
 
 
-def create_key(*, session: Session, role: Role | str, label: str) -> tuple[str, KeyInfo]:
+def _checked_centre(role: Role, centre_id: str | None) -> str | None:
+    centre_id = (centre_id or "").strip() or None
+    if centre_id is None:
+        if role is Role.COUNSELLOR:
+            raise ValueError("a counsellor key needs a centre (--centre CENTRE_ID)")
+        return None
+    if not re.fullmatch(rf"[a-z0-9_]{{1,{CENTRE_ID_LENGTH}}}", centre_id):
+        raise ValueError(f"centre {centre_id!r} is not 1-{CENTRE_ID_LENGTH} of a-z, 0-9, _")
+    return centre_id
+
+
+def create_key(
+    *, session: Session, role: Role | str, label: str, centre_id: str | None = None
+) -> tuple[str, KeyInfo]:
     """Create a key for ``label`` with ``role``; the clear key is returned only here.
 
     Parameters
@@ -108,6 +125,10 @@ def create_key(*, session: Session, role: Role | str, label: str) -> tuple[str, 
     role : Role or str
     label : str
         Unique, 1-64 characters, e.g. ``"casa-counsellor-1"``.
+    centre_id : str, optional
+        The centre the key belongs to: required for a counsellor key. That it
+        is a centre of the catalogue is for the caller to check (the store does
+        not read the catalogue).
 
     Returns
     -------
@@ -118,9 +139,10 @@ def create_key(*, session: Session, role: Role | str, label: str) -> tuple[str, 
     ------
     ValueError
         If the role is unknown, the label empty or too long, or already used
-        (also by a revoked key).
+        (also by a revoked key), or a counsellor key has no centre.
     """
     role = Role(role)
+    centre_id = _checked_centre(role, centre_id)
     label = label.strip()
     if not label or len(label) > LABEL_MAX_LENGTH:
         raise ValueError(f"label must be 1-{LABEL_MAX_LENGTH} characters")
@@ -132,6 +154,7 @@ def create_key(*, session: Session, role: Role | str, label: str) -> tuple[str, 
         role=role.value,
         key_hash=hash_key(key),
         key_prefix=key[:DISPLAY_PREFIX_LENGTH],
+        centre_id=centre_id,
         created_at=utc_now(),
     )
     session.add(row)

@@ -52,6 +52,12 @@ class OutcomeRecord:
     monthly_income_mad: float | None
     recorded_at: datetime
     recorded_by: str
+    horizon_months: int | None = None
+    version: int = 1
+    active_3m: bool | None = None
+    changed_to_reason: str | None = None
+    correction_reason: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,22 @@ class DiagnosisRecord:
     created_by: str
     decisions: tuple[DecisionRecord, ...] = ()
     outcomes: tuple[OutcomeRecord, ...] = ()
+    centre_id: str | None = None
+    decision_version: int = 0
+
+    @property
+    def etag(self) -> str:
+        """The entity tag of the decision state: a change of decision must send it back."""
+        return f'"{self.id}.{self.decision_version}"'
+
+    @property
+    def current_outcomes(self) -> tuple[OutcomeRecord, ...]:
+        """The latest version of each horizon's outcome (records without a horizon kept)."""
+        latest: dict[object, OutcomeRecord] = {}
+        for outcome in self.outcomes:
+            key = outcome.horizon_months if outcome.horizon_months is not None else outcome.id
+            latest[key] = outcome
+        return tuple(latest.values())
 
     @property
     def latest_decision(self) -> DecisionRecord | None:
@@ -118,4 +140,10 @@ def outcome_record(row: Outcome) -> OutcomeRecord:
         monthly_income_mad=row.monthly_income_mad,
         recorded_at=row.recorded_at,
         recorded_by=row.recorded_by,
+        horizon_months=row.horizon_months,
+        version=row.version,
+        active_3m=row.active_3m,
+        changed_to_reason=row.changed_to_reason,
+        correction_reason=row.correction_reason,
+        note=row.note,
     )

@@ -11,6 +11,12 @@ Errors: a missing diagnosis or job raises :class:`matcher.errors.NotFoundError`;
 a broken business rule (empty reason, ``funded_mad <= 0``...) raises
 ``ValueError`` with a sentence the caller can show.
 
+Centres (contract section 8): every reading or writing function takes a
+``scope``, the caller's ``centre_id``. A record of another centre raises the
+same :class:`NotFoundError` as a missing one. :data:`EVERY_CENTRE` is the scope
+of the commands that work on the whole database (``matcher export-history``);
+the API never uses it.
+
 The record types and the job functions are re-exported here.
 """
 
@@ -21,7 +27,7 @@ import json
 import logging
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,6 +48,14 @@ from matcher.store.tables import Decision, Diagnosis, Outcome, utc_now
 
 logger = logging.getLogger(__name__)
 
+EVERY_CENTRE: Final = "*"
+"""The scope that sees every centre (commands over the whole database, never the API)."""
+
+
+def in_scope(centre_id: str | None, scope: str | None) -> bool:
+    """Whether a record of ``centre_id`` is visible to a caller of ``scope``."""
+    return scope == EVERY_CENTRE or centre_id == scope
+
 
 def canonical_profile_json(profile: Profile) -> str:
     """Serialise a profile deterministically (sorted keys, no spaces, UTF-8 text)."""
@@ -59,10 +73,12 @@ def profile_hash(profile: Profile) -> str:
     return hashlib.sha256(canonical_profile_json(profile).encode("utf-8")).hexdigest()
 
 
-def require_diagnosis(session: Session, diagnosis_id: str) -> Diagnosis:
-    """The diagnosis row, or :class:`NotFoundError`."""
+def require_diagnosis(
+    session: Session, diagnosis_id: str, scope: str | None = EVERY_CENTRE
+) -> Diagnosis:
+    """The diagnosis row, or :class:`NotFoundError` (also when it is of another centre)."""
     row = session.get(Diagnosis, diagnosis_id)
-    if row is None:
+    if row is None or not in_scope(row.centre_id, scope):
         raise NotFoundError(
             f"no diagnosis {diagnosis_id!r}", details={"diagnosis_id": diagnosis_id}
         )
@@ -85,6 +101,7 @@ def save_diagnosis(
     top_k: int,
     response: Mapping[str, Any],
     actor: str,
+    centre_id: str | None = None,
 ) -> str:
     """Store what was shown to a counsellor for ``profile``.
 
@@ -99,6 +116,8 @@ def save_diagnosis(
         The response body as sent (JSON-serialisable: contract section 6).
     actor : str
         Label of the key that asked.
+    centre_id : str, optional
+        The centre of that key: only keys of this centre see the diagnosis.
 
     Returns
     -------
@@ -119,6 +138,8 @@ def save_diagnosis(
             recommendations_json=json.dumps(response, ensure_ascii=False, allow_nan=False),
             created_at=utc_now(),
             created_by=checked_actor(actor),
+            centre_id=centre_id,
+            decision_version=0,
         )
     )
     session.flush()
@@ -131,15 +152,17 @@ def save_diagnosis(
     return diagnosis_id
 
 
-def get_diagnosis(*, session: Session, diagnosis_id: str) -> DiagnosisRecord:
+def get_diagnosis(
+    *, session: Session, diagnosis_id: str, scope: str | None = EVERY_CENTRE
+) -> DiagnosisRecord:
     """Return a diagnosis with its decisions and outcomes.
 
     Raises
     ------
     NotFoundError
-        If there is no such diagnosis.
+        If there is no such diagnosis in ``scope``.
     """
-    row = require_diagnosis(session, diagnosis_id)
+    row = require_diagnosis(session, diagnosis_id, scope)
     decisions = session.scalars(
         select(Decision)
         .where(Decision.diagnosis_id == diagnosis_id)
@@ -160,6 +183,8 @@ def get_diagnosis(*, session: Session, diagnosis_id: str) -> DiagnosisRecord:
         response=json.loads(row.recommendations_json),
         created_at=row.created_at,
         created_by=row.created_by,
+        centre_id=row.centre_id,
+        decision_version=row.decision_version,
         decisions=tuple(decision_record(d) for d in decisions),
         outcomes=tuple(outcome_record(o) for o in outcomes),
     )

@@ -9,7 +9,8 @@ returned as an aware UTC ``datetime`` (:class:`UTCDateTime`).
     api_keys     who may call the API (sha256 of each key, never the key)
     diagnoses    one recommendation shown to a counsellor, with the profile
     decisions    what the counsellor decided (several over time; the latest counts)
-    outcomes     the follow-up of the funded project (feeds the next model)
+    outcomes     the follow-up of the funded project (feeds the next model),
+                 one current record per project and horizon, corrections as versions
     audit_log    one line per API request
     jobs         background cohort scoring
 """
@@ -49,6 +50,8 @@ DECISION_CHOICES: Final = ("recommended", "other", "none")
 JOB_STATUSES: Final = ("queued", "running", "done", "failed")
 REASON_MAX_LENGTH: Final = 1000
 LABEL_MAX_LENGTH: Final = 64
+CENTRE_ID_LENGTH: Final = 32
+NOTE_MAX_LENGTH: Final = 2000
 
 
 def utc_now() -> datetime:
@@ -110,6 +113,7 @@ class ApiKey(Base):
     role: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     key_prefix: Mapped[str] = mapped_column(String(8))
+    centre_id: Mapped[str | None] = mapped_column(String(CENTRE_ID_LENGTH), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
@@ -129,6 +133,11 @@ class Diagnosis(Base):
     recommendations_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, index=True)
     created_by: Mapped[str] = mapped_column(String(LABEL_MAX_LENGTH))
+    centre_id: Mapped[str | None] = mapped_column(
+        String(CENTRE_ID_LENGTH), nullable=True, index=True
+    )
+    decision_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """How many decisions were recorded: the compare-and-swap counter behind the ETag."""
 
 
 class Decision(Base):
@@ -169,12 +178,20 @@ class Outcome(Base):
     project_type_id: Mapped[str] = mapped_column(String(64))
     funded_mad: Mapped[float] = mapped_column(Float)
     start_date: Mapped[date] = mapped_column(Date)
+    active_3m: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     active_6m: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     active_12m: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     active_24m: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     monthly_income_mad: Mapped[float | None] = mapped_column(Float, nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     recorded_by: Mapped[str] = mapped_column(String(LABEL_MAX_LENGTH))
+    horizon_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The follow-up this record answers (3, 6, 12, 24); ``NULL`` for records made before."""
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """1 for the first record of a (diagnosis, horizon), then 2, 3... for corrections."""
+    changed_to_reason: Mapped[str | None] = mapped_column(String(REASON_MAX_LENGTH), nullable=True)
+    correction_reason: Mapped[str | None] = mapped_column(String(REASON_MAX_LENGTH), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class AuditEntry(Base):
@@ -212,3 +229,4 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_by: Mapped[str] = mapped_column(String(LABEL_MAX_LENGTH))
+    centre_id: Mapped[str | None] = mapped_column(String(CENTRE_ID_LENGTH), nullable=True)

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 import api.main
+from api.deps import get_clock
 from api.main import create_app
 from matcher.model.registry import Registry
 from matcher.model.scorer import Scorer
@@ -157,12 +158,28 @@ class Api:
         return self.app.state.matcher.sessions
 
 
+HOME_CENTRE = "car_casablanca"
+OTHER_CENTRE = "car_agadir"
+
+
 def add_keys(app: FastAPI) -> dict[str, str]:
+    """One key per role (the counsellor of HOME_CENTRE), and ``other``: a counsellor elsewhere."""
     keys = {}
     with session_scope(app.state.matcher.sessions) as session:
         for role in Role:
-            keys[role.value], _ = create_key(session=session, role=role, label=f"test-{role}")
+            centre = HOME_CENTRE if role is Role.COUNSELLOR else None
+            keys[role.value], _ = create_key(
+                session=session, role=role, label=f"test-{role}", centre_id=centre
+            )
+        keys["other"], _ = create_key(
+            session=session, role=Role.COUNSELLOR, label="test-other", centre_id=OTHER_CENTRE
+        )
     return keys
+
+
+def set_clock(api: Api, when: datetime) -> None:
+    """Date the app's next records at ``when`` (decisions, the day outcomes are checked on)."""
+    api.app.dependency_overrides[get_clock] = lambda: lambda: when
 
 
 def start_api(settings: Settings, **client_kwargs: Any) -> Iterator[Api]:

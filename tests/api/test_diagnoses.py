@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
-from conftest import PROFILE, Api, detail_locs, make_settings, start_api
+from conftest import PROFILE, Api, detail_locs, make_settings, set_clock, start_api
 from pg_schema import throwaway_schema
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -34,6 +35,7 @@ def diagnose(api: Api, profile: dict | None = None) -> dict:
 
 
 def round_trip(api: Api) -> None:
+    set_clock(api, datetime(2026, 1, 10, 9, 0, tzinfo=UTC))
     created = diagnose(api)
     diagnosis_id = created["diagnosis_id"]
     assert created["model_version"]
@@ -49,6 +51,7 @@ def round_trip(api: Api) -> None:
     )
     assert decision.status_code == 201, decision.text
     assert decision.json()["decided_by"] == "test-counsellor"
+    set_clock(api, datetime(2026, 8, 1, 9, 0, tzinfo=UTC))
     outcome = api.client.post(
         "/v1/outcomes",
         json={**OUTCOME, "diagnosis_id": diagnosis_id, "project_type_id": top},
@@ -78,6 +81,7 @@ def round_trip(api: Api) -> None:
         ).all()
     assert [(d.choice, d.project_type_id) for d in decisions] == [("recommended", top)]
     assert [(o.project_type_id, o.funded_mad) for o in outcomes] == [(top, 18000.0)]
+    api.app.dependency_overrides.clear()
 
 
 def test_diagnosis_decision_outcome_round_trip(shared_api: Api) -> None:
@@ -136,10 +140,13 @@ def test_decision_rules(shared_api: Api, assert_error) -> None:
         ).status_code
         == 201
     )
-    assert (
-        decide({"choice": "none", "project_type_id": None, "reason": "Not ready yet"}).status_code
-        == 201
-    )
+    change = {"choice": "none", "project_type_id": None, "reason": "Not ready yet"}
+    assert_error(decide(change), 409, "decision_conflict")
+    etag = shared_api.client.get(f"/v1/diagnoses/{created['diagnosis_id']}", headers=h).headers[
+        "ETag"
+    ]
+    changed = shared_api.client.post(url, json=change, headers={**h, "If-Match": etag})
+    assert changed.status_code == 201, changed.text
     stored = shared_api.client.get(f"/v1/diagnoses/{created['diagnosis_id']}", headers=h).json()
     assert [d["choice"] for d in stored["decisions"]] == ["other", "none"]
 

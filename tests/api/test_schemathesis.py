@@ -62,7 +62,9 @@ def _prepared(trained_registry: TrainedRegistry) -> Iterator[None]:
     engine = make_engine(SETTINGS.database_url)
     upgrade_database(engine)
     with session_scope(make_session_factory(engine)) as session:
-        KEY["value"], _ = create_key(session=session, role=Role.COUNSELLOR, label="fuzz")
+        KEY["value"], _ = create_key(
+            session=session, role=Role.COUNSELLOR, label="fuzz", centre_id="car_casablanca"
+        )
     engine.dispose()
     yield
     shutil.rmtree(WORKDIR, ignore_errors=True)

@@ -120,7 +120,12 @@ def live_server(
     try:
         upgrade_database(engine)
         with session_scope(make_session_factory(engine)) as session:
-            key, _ = create_key(session=session, role=Role.COUNSELLOR, label="browser-counsellor")
+            key, _ = create_key(
+                session=session,
+                role=Role.COUNSELLOR,
+                label="browser-counsellor",
+                centre_id="car_casablanca",
+            )
     finally:
         engine.dispose()
 

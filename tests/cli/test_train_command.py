@@ -132,6 +132,15 @@ def no_activate_run(
     bad.loc[bad.index[2], "start_date"] = "2023-13-45"
     history = base / "history.csv"
     pd.concat([frame, bad], ignore_index=True).to_csv(history, index=False)
+    # what `matcher export-history` would have left beside it
+    pd.DataFrame(
+        {
+            "diagnosis_id": ["a" * 32, "b" * 32],
+            "outcome_id": ["1", "2"],
+            "reason_code": ["superseded", "no_12m_outcome"],
+            "reason": ["corrected by a later version (record 3)", "no 12-month outcome yet"],
+        }
+    ).to_csv(base / "history.csv.rejects.csv", index=False)
     before = Snapshot.of(root)
     result = train(
         history,
@@ -174,6 +183,7 @@ def test_train_output_reports_version_metrics_and_rejects(no_activate_run: Run) 
     assert f"registered {no_activate_run.version} (logit)" in output
     assert "held-out ROC AUC" in output
     assert "3 history rows rejected" in output
+    assert "the export left out 2 records (no_12m_outcome 1, superseded 1)" in output
     assert "ground truth: NDCG@5" in output
     assert "not activated (--no-activate)" in output
 

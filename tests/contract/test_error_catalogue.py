@@ -25,6 +25,9 @@ CATALOGUE = {
     "PromotionRefusedError": ("promotion_refused", 409),
     "TrainingDataError": ("training_data", 422),
     "NotFoundError": ("not_found", 404),
+    "DecisionConflictError": ("decision_conflict", 409),
+    "OutcomeRuleError": ("invalid_outcome", 422),
+    "CentreRequiredError": ("centre_required", 403),
 }
 
 

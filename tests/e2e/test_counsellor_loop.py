@@ -16,6 +16,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ pytest.importorskip("api.main")
 
 from fastapi.testclient import TestClient
 
+from api.deps import get_clock
 from api.main import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,7 +93,17 @@ def cli_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
 def create_key(database_url: str, role: str, label: str) -> str:
     result = runner.invoke(
         cli,
-        ["keys", "create", "--role", role, "--label", label, "--database-url", database_url],
+        [
+            "keys",
+            "create",
+            "--role",
+            role,
+            "--label",
+            label,
+            *(["--centre", "car_casablanca"] if role == "counsellor" else []),
+            "--database-url",
+            database_url,
+        ],
     )
     assert result.exit_code == 0, result.output
     (key,) = [line for line in result.output.splitlines() if line.startswith(KEY_PREFIX)]
@@ -100,6 +112,7 @@ def create_key(database_url: str, role: str, label: str) -> str:
 
 @dataclass
 class Loop:
+    app: Any
     client: TestClient
     counsellor: dict[str, str]
     analyst: dict[str, str]
@@ -124,12 +137,16 @@ def follow_one_person(loop: Loop, row: pd.Series) -> str:
     shown = {r["project_type_id"] for r in body["recommendations"]}
     funded = row["project_type_id"]
     choice = "recommended" if funded in shown else "other"
+    # replay the world's dates: decided before the start, followed up 12 months after it
+    start = datetime.combine(date.fromisoformat(row["start_date"]), time(9), tzinfo=UTC)
+    loop.app.dependency_overrides[get_clock] = lambda: lambda: start - timedelta(days=10)
     decision = loop.client.post(
         f"/v1/diagnoses/{diagnosis_id}/decision",
         json={"choice": choice, "project_type_id": funded, "reason": "life-project interview"},
         headers=loop.counsellor,
     )
     assert decision.status_code == 201, decision.text
+    loop.app.dependency_overrides[get_clock] = lambda: lambda: start + timedelta(days=400)
     income = row["monthly_income_mad"]
     outcome = loop.client.post(
         "/v1/outcomes",
@@ -144,6 +161,7 @@ def follow_one_person(loop: Loop, row: pd.Series) -> str:
         headers=loop.counsellor,
     )
     assert outcome.status_code == 201, outcome.text
+    loop.app.dependency_overrides.clear()
     return choice
 
 
@@ -166,8 +184,10 @@ def test_counsellor_loop(
     analyst_key = create_key(database_url, "analyst", "loop-analyst")
 
     settings = Settings(registry=registry_dir, reference=REFERENCE_DIR, database_url=database_url)
-    with TestClient(create_app(settings)) as client:
+    app = create_app(settings)
+    with TestClient(app) as client:
         loop = Loop(
+            app=app,
             client=client,
             counsellor={"Authorization": f"Bearer {counsellor_key}"},
             analyst={"Authorization": f"Bearer {analyst_key}"},
@@ -185,6 +205,7 @@ def test_counsellor_loop(
         )
         assert result.exit_code == 0, result.output
         assert f"{N_PEOPLE} funded projects" in result.output
+        assert "0 records left out" in result.output  # every valid outcome is in the history
         history = pd.read_csv(exported, dtype="str", keep_default_na=False)
         assert len(history) == N_PEOPLE
         key = ["beneficiary_id", "project_type_id", "start_date", "active_12m"]
@@ -210,6 +231,7 @@ def test_counsellor_loop(
         )
         assert result.exit_code == 0, result.output
         assert "not activated (--no-activate)" in result.output
+        assert "the export left out 0 records" in result.output
         (new_version,) = set(registry.versions()) - {first_version}
         assert registry.active_version() == first_version
         assert loop.recommend(probe)["model_version"] == first_version

@@ -148,7 +148,12 @@ def api_client(
     app = main.create_app(settings)
     with TestClient(app) as client:
         with session_scope(app.state.matcher.sessions) as session:
-            key, _ = create_key(session=session, role=Role.COUNSELLOR, label="flow-counsellor")
+            key, _ = create_key(
+                session=session,
+                role=Role.COUNSELLOR,
+                label="flow-counsellor",
+                centre_id="car_casablanca",
+            )
         yield client, {"Authorization": f"Bearer {key}"}
 
 

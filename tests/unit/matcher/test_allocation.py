@@ -129,11 +129,13 @@ def check_invariants(result, candidates, ids, envelope, share, per_commune):
 
 
 CAP_SETTINGS = [(None, None), (0.3, None), (None, 1), (0.4, 2)]
+CAP_SEEDS = {(None, None): 101, (0.3, None): 202, (None, 1): 303, (0.4, 2): 404}
+"""A fixed seed per cap setting: the same random cases on every run and interpreter."""
 
 
 @pytest.mark.parametrize(("share", "per_commune"), CAP_SETTINGS)
 def test_exact_matches_brute_force(share, per_commune):
-    rng = np.random.default_rng(hash((share, per_commune)) % 2**32)
+    rng = np.random.default_rng(CAP_SEEDS[share, per_commune])
     for _ in range(12):
         n = int(rng.integers(1, 8))
         candidates, ids = random_candidates(rng, n, 3)

@@ -26,7 +26,7 @@ def test_upgrade_to_head_twice_is_a_no_op(db_url: str) -> None:
         upgrade_database(engine)
         first = current_revision(engine)
         upgrade_database(engine)
-        assert current_revision(engine) == first == "0001"
+        assert current_revision(engine) == first == "0002"
         assert set(inspect(engine).get_table_names()) >= TABLES
     finally:
         engine.dispose()
@@ -40,7 +40,7 @@ def test_upgrade_from_url_string_creates_sqlite_parent_folder(tmp_path: Path) ->
     assert path.is_file()
     engine = make_engine(url)
     try:
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == "0002"
     finally:
         engine.dispose()
 
@@ -106,3 +106,36 @@ def test_session_scope_commits_and_rolls_back(engine: Engine) -> None:
     with session_scope(factory) as s:
         ids = {j.id for j in s.query(Job).all()}
     assert ids == {"a" * 32}
+
+
+def test_upgrade_from_0001_counts_existing_decisions(tmp_path: Path) -> None:
+    """Rows of revision 0001 survive 0002: no centre, and their decisions set the counter."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade_database(url, revision="0001")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO diagnoses (id, beneficiary_id, profile_json, input_hash,"
+                    " model_version, top_k, recommendations_json, created_at, created_by)"
+                    " VALUES ('d1', 'B-1', '{}', 'h', 'v', 5, '{}', '2026-01-01', 'old')"
+                )
+            )
+            for n in (1, 2):
+                connection.execute(
+                    text(
+                        "INSERT INTO decisions (diagnosis_id, choice, project_type_id, reason,"
+                        f" decided_at, decided_by) VALUES ('d1', 'none', NULL, 'r{n}',"
+                        " '2026-01-02', 'old')"
+                    )
+                )
+        upgrade_database(engine)
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT centre_id, decision_version FROM diagnoses WHERE id = 'd1'")
+            ).one()
+        assert tuple(row) == (None, 2)
+        assert current_revision(engine) == "0002"
+    finally:
+        engine.dispose()

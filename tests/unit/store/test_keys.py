@@ -79,18 +79,18 @@ def test_revoke_unknown_label(session: Session) -> None:
 
 
 def test_duplicate_label_and_bad_role(session: Session) -> None:
-    create_key(session=session, role="counsellor", label="c1")
+    create_key(session=session, role="counsellor", label="c1", centre_id="car_fes")
     with pytest.raises(ValueError, match="already exists"):
-        create_key(session=session, role="counsellor", label="c1")
+        create_key(session=session, role="counsellor", label="c1", centre_id="car_fes")
     with pytest.raises(ValueError, match="superuser"):
         create_key(session=session, role="superuser", label="c2")
     with pytest.raises(ValueError, match="label"):
-        create_key(session=session, role="counsellor", label="  ")
+        create_key(session=session, role="counsellor", label="  ", centre_id="car_fes")
 
 
 def test_has_admin_key(session: Session) -> None:
     assert not has_admin_key(session=session)
-    create_key(session=session, role="counsellor", label="c1")
+    create_key(session=session, role="counsellor", label="c1", centre_id="car_fes")
     assert not has_admin_key(session=session)
     create_key(session=session, role="admin", label="root")
     assert has_admin_key(session=session)
@@ -122,9 +122,23 @@ def test_a_race_on_a_label_is_a_clear_error_not_an_integrity_error(
 ) -> None:
     factory = make_session_factory(engine)
     with factory() as first:
-        create_key(session=first, role="counsellor", label="casa-1")
+        create_key(session=first, role="analyst", label="casa-1")
         first.commit()
     # The second creator checked the label before the first committed it.
     monkeypatch.setattr(keys_module, "_label_taken", lambda session, label: False)
     with factory() as second, pytest.raises(ValueError, match="'casa-1' already exists"):
         create_key(session=second, role="admin", label="casa-1")
+
+
+def test_a_counsellor_key_belongs_to_a_centre(session: Session) -> None:
+    with pytest.raises(ValueError, match="counsellor key needs a centre"):
+        create_key(session=session, role="counsellor", label="nowhere")
+    with pytest.raises(ValueError, match="centre 'Casa!'"):
+        create_key(session=session, role="counsellor", label="bad", centre_id="Casa!")
+    key, info = create_key(session=session, role="counsellor", label="fes", centre_id="car_fes")
+    assert info.centre_id == "car_fes"
+    found = verify_key(session=session, key=key)
+    assert found is not None
+    assert found.centre_id == "car_fes"
+    _, analyst = create_key(session=session, role="analyst", label="national")
+    assert analyst.centre_id is None

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy.orm import Session
@@ -10,6 +10,7 @@ from matcher.errors import (
     DecisionRuleError,
     NotFoundError,
     NotRecommendedError,
+    OutcomeRuleError,
     WasRecommendedError,
 )
 from matcher.store import (
@@ -54,7 +55,9 @@ def test_diagnosis_decision_outcome_round_trip(
         project_type_id="snack_bar",
         reason="Expérience en cuisine; local disponible à Bouznika.",
         actor="casa-counsellor",
+        now=datetime(2026, 1, 5, tzinfo=UTC),
     )
+    etag = get_diagnosis(session=session, diagnosis_id=diagnosis_id).etag
     second = record_decision(
         session=session,
         diagnosis_id=diagnosis_id,
@@ -62,6 +65,8 @@ def test_diagnosis_decision_outcome_round_trip(
         project_type_id="traditional_street_food",
         reason="Budget réduit après entretien.",
         actor="casa-counsellor",
+        if_match=etag,
+        now=datetime(2026, 1, 8, tzinfo=UTC),
     )
     outcome_id = record_outcome(
         session=session,
@@ -230,7 +235,7 @@ def test_outcome_rules(
     match: str,
 ) -> None:
     diagnosis_id = _diagnose(session, profile, response)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(OutcomeRuleError, match=match) as caught:
         record_outcome(
             session=session,
             diagnosis_id=diagnosis_id,
@@ -243,6 +248,7 @@ def test_outcome_rules(
             monthly_income_mad=income,
             actor="c",
         )
+    assert caught.value.details == {"field": match}
 
 
 def test_log_request(session: Session) -> None:
