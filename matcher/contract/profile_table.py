@@ -25,11 +25,14 @@ from matcher.contract.profile_rules import (
     BENEFICIARY_ID_PATTERN,
     BUDGET_MAX_MAD,
     BUDGET_MESSAGE,
+    BUDGET_MIN_MAD,
     EXPERIENCE_YEARS_MAX,
     ID_MESSAGE,
     YEARS_MESSAGE,
     Profile,
+    budget_problem,
     check_profile,
+    experience_problem,
     profile_to_row,
     unknown_items,
 )
@@ -155,6 +158,8 @@ def _person_columns(checks: _Checks, *, unique_ids: bool) -> dict[str, pd.Series
     checks.rule(
         bad_budget, "budget_mad: " + checks.col(c.BUDGET_MAD).map(repr) + f" {BUDGET_MESSAGE}"
     )
+    implausible = ~bad_budget & (budget > 0) & (budget < BUDGET_MIN_MAD)
+    checks.rule(implausible, "budget_mad: " + budget.map(budget_problem))
     return {
         c.BENEFICIARY_ID: ids,
         c.SEX: sex,
@@ -204,6 +209,26 @@ def _catalogue_columns(checks: _Checks, reference: Reference) -> dict[str, pd.Se
     }
 
 
+def _plausibility(checks: _Checks, typed: dict[str, pd.Series]) -> None:
+    """Rules across fields: years of experience against age (once per distinct pair)."""
+    age, experience = typed[c.AGE], typed[c.EXPERIENCE]
+    valid_age = age.notna() & (age % 1 == 0) & (age >= AGE_MIN) & (age <= AGE_MAX)
+    usable = valid_age & (experience != "")
+    if not usable.any():
+        return
+    pairs = pd.DataFrame({"age": age[usable], "experience": experience[usable]})
+    distinct = pairs.drop_duplicates()
+    problems = {
+        (a, e): experience_problem(float(a), parse_experience(e))
+        for a, e in zip(distinct["age"], distinct["experience"], strict=True)
+    }
+    message = pd.Series("", index=checks.frame.index, dtype="str")
+    message[usable] = [
+        problems[(a, e)] for a, e in zip(pairs["age"], pairs["experience"], strict=True)
+    ]
+    checks.rule(message != "", "experience: " + message)
+
+
 def validate_profiles(
     frame: pd.DataFrame,
     reference: Reference,
@@ -245,6 +270,7 @@ def validate_profiles(
         row_numbers = pd.Series(np.arange(start, start + len(frame)), index=index)
     checks = _Checks(frame)
     typed = _person_columns(checks, unique_ids=unique_ids) | _catalogue_columns(checks, reference)
+    _plausibility(checks, typed)
     message = checks.message()
     bad = message != ""
     rejects = pd.DataFrame(
