@@ -323,3 +323,51 @@ def missing_trade_text(trade_names: Sequence[Mapping[str, str]]) -> dict[str, st
         )
         for lang in LANGUAGES
     }
+
+
+REPORT_TEXT: Final[dict[str, dict[str, str]]] = {
+    # The allocation report (``matcher allocate --labels``), by language.
+    "title": {"en": "Budget allocation", "fr": "Répartition du budget", "ar": "توزيع الميزانية"},
+    "expected": {
+        "en": "Expected active businesses at 12 months: **{value}** (upper bound {bound})",
+        "fr": "Activités attendues encore actives à 12 mois : **{value}** (borne haute {bound})",
+        "ar": "عدد المشاريع المتوقع استمرارها بعد 12 شهرا: **{value}** (الحد الأعلى {bound})",
+    },
+    "funded": {
+        "en": "Funded: {funded} of {people} people",
+        "fr": "Financées : {funded} personnes sur {people}",
+        "ar": "الممولون: {funded} من أصل {people} شخصا",
+    },
+    "spend": {
+        "en": "Spend: {spend} MAD of an envelope of {envelope} MAD ({share})",
+        "fr": "Dépense : {spend} MAD sur une enveloppe de {envelope} MAD ({share})",
+        "ar": "المصاريف: {spend} درهم من غلاف قدره {envelope} درهم ({share})",
+    },
+    "baseline": {
+        "en": "Each person's best type while money lasts: {value} expected; gain **{gain}**",
+        "fr": "Meilleur type de chacun tant que l'argent suffit : {value} attendues ; "
+        "gain **{gain}**",
+        "ar": "أفضل نوع لكل شخص ما دامت الميزانية تكفي: {value} متوقعة؛ الربح **{gain}**",
+    },
+    "by_region": {"en": "By region", "fr": "Par région", "ar": "حسب الجهة"},
+    "by_sector": {"en": "By sector", "fr": "Par secteur", "ar": "حسب القطاع"},
+    "n_people": {"en": "People", "fr": "Personnes", "ar": "الأشخاص"},
+    "n_funded": {"en": "Funded", "fr": "Financées", "ar": "الممولون"},
+    "spend_mad": {"en": "Spend (MAD)", "fr": "Dépense (MAD)", "ar": "المصاريف (درهم)"},
+    "expected_successes": {
+        "en": "Expected active at 12 months",
+        "fr": "Actives attendues à 12 mois",
+        "ar": "النشطة المتوقعة بعد 12 شهرا",
+    },
+    "region_id": {"en": "Region", "fr": "Région", "ar": "الجهة"},
+    "sector_id": {"en": "Sector", "fr": "Secteur", "ar": "القطاع"},
+}
+"""Words of the translated allocation report."""
+
+
+def format_number(value: float, lang: str, decimals: int = 2) -> str:
+    """A number as people of ``lang`` write it: ``45 000,50`` (fr), ``45,000.50`` (en, ar)."""
+    text = f"{value:,.{decimals}f}"
+    if lang == "fr":
+        return text.replace(",", "\u202f").replace(".", ",")
+    return text

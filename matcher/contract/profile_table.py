@@ -48,11 +48,18 @@ REJECT_COLUMNS = [c.ROW_NUMBER, c.BENEFICIARY_ID, c.ERROR]
 
 def require_columns(columns: Iterable[str], required: Iterable[str], *, what: str) -> None:
     """Raise :class:`DataSchemaError` naming the required columns missing."""
-    present = set(columns)
+    names = list(columns)
+    present = set(names)
     missing = sorted(set(required) - present)
     if missing:
+        hint = ""
+        if len(names) == 1:
+            hint = (
+                f" (the header was read as one column, {names[0][:60]!r}: columns must be "
+                "separated by ',', ';' or a tab)"
+            )
         raise DataSchemaError(
-            f"{what} lacks required column(s): {', '.join(missing)}",
+            f"{what} lacks required column(s): {', '.join(missing)}{hint}",
             details={"missing_columns": missing},
         )
 
@@ -159,7 +166,7 @@ def _person_columns(checks: _Checks, *, unique_ids: bool) -> dict[str, pd.Series
         bad_budget, "budget_mad: " + checks.col(c.BUDGET_MAD).map(repr) + f" {BUDGET_MESSAGE}"
     )
     implausible = ~bad_budget & (budget > 0) & (budget < BUDGET_MIN_MAD)
-    checks.rule(implausible, "budget_mad: " + budget.map(budget_problem))
+    checks.rule(implausible, "budget_mad: " + budget.map(budget_problem).astype("str"))
     return {
         c.BENEFICIARY_ID: ids,
         c.SEX: sex,
