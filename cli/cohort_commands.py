@@ -24,8 +24,53 @@ from cli.context import (
 
 if TYPE_CHECKING:
     from matcher.batch.streaming import BatchSummary
+    from matcher.contract.sheets import SheetStyle
     from matcher.model.scorer import Scorer
     from matcher.settings import Settings
+
+
+LabelsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--labels",
+        help="fr, ar or en: names beside codes, percentages beside scores, report in that language",
+    ),
+]
+CsvLocaleOpt = Annotated[
+    str,
+    typer.Option(
+        "--csv-locale",
+        help="en (comma, decimal point) or fr (semicolon, decimal comma, BOM: "
+        "what a French-locale spreadsheet opens)",
+    ),
+]
+
+
+def _style(labels: str | None, csv_locale: str) -> SheetStyle:
+    """The output layout, or a usage error (exit 2) naming the bad value."""
+    from matcher.contract.sheets import SheetStyle
+
+    if labels not in (None, "fr", "ar", "en"):
+        typer.echo(f"error: --labels must be fr, ar or en, not {labels!r}", err=True)
+        raise typer.Exit(code=2)
+    if csv_locale not in ("en", "fr"):
+        typer.echo(f"error: --csv-locale must be en or fr, not {csv_locale!r}", err=True)
+        raise typer.Exit(code=2)
+    return SheetStyle(locale="fr" if csv_locale == "fr" else "en", labels=labels)
+
+
+def _refuse_overwriting_input(input: Path, output: Path) -> None:
+    """``--output`` naming the input file (or its rejects file) would destroy the input."""
+    from matcher.batch.streaming import rejects_path
+
+    target = input.resolve()
+    if target in (output.resolve(), rejects_path(output).resolve()):
+        typer.echo(
+            f"error: --output {output} would overwrite the input file {input}; "
+            "choose another output name",
+            err=True,
+        )
+        raise typer.Exit(code=2)
 
 
 def score(
@@ -43,8 +88,12 @@ def score(
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (default: a local cluster)")
     ] = None,
+    labels: LabelsOpt = None,
+    csv_locale: CsvLocaleOpt = "en",
 ) -> None:
     """Score every beneficiary of a cohort file (rejects go to FILE.rejects.csv)."""
+    _refuse_overwriting_input(input, output)
+    style = _style(labels, csv_locale)
 
     def go() -> None:
         from matcher.batch.streaming import score_file
@@ -68,6 +117,7 @@ def score(
                 explain=explain,
                 chunk_rows=chunk_rows,
                 progress=progress,
+                style=style,
             )
 
         summary = _run_with_progress_bar(input, run) if sys.stderr.isatty() else run()
@@ -153,8 +203,12 @@ def allocate(
     registry: RegistryOpt = None,
     reference: ReferenceOpt = None,
     model: ModelOpt = None,
+    labels: LabelsOpt = None,
+    csv_locale: CsvLocaleOpt = "en",
 ) -> None:
     """Share a budget envelope across a cohort to maximise expected active businesses."""
+    _refuse_overwriting_input(input, output)
+    style = _style(labels, csv_locale)
 
     def go() -> None:
         from matcher.allocation.cohort_file import allocate_file
@@ -171,6 +225,7 @@ def allocate(
             max_share_per_type=max_share_per_type,
             max_per_type_per_commune=max_per_type_per_commune,
             method=method,
+            style=style,
         )
         typer.echo(result)
 

@@ -31,6 +31,10 @@ class Reason:
     group: str
     effect: float
     text: dict[str, str]
+    fact: str = ""
+    """What the words state of the pair (:mod:`matcher.model.facts`), "" when none."""
+    trade_ids: tuple[str, ...] = ()
+    """The person's trades the words name."""
 
     @property
     def direction(self) -> str:
@@ -53,6 +57,10 @@ class Recommendation:
     evidence: str
     reasons: tuple[Reason, ...] = ()
     names: dict[str, str] = field(default_factory=dict)
+    missing_trades: tuple[str, ...] = ()
+    """The trades the type needs when the person holds none of them (trained or worked)."""
+    missing_trade_text: dict[str, str] | None = None
+    """"Needs a trade the person does not hold: X" in fr/ar/en (None when none is missing)."""
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,13 @@ class Reference:
         }
 
     @cached_property
+    def trade_sector(self) -> dict[str, str]:
+        """Sector of each trade."""
+        return {
+            str(k): str(v) for k, v in zip(self.trades.index, self.trades["sector_id"], strict=True)
+        }
+
+    @cached_property
     def type_required_trades(self) -> dict[str, tuple[str, ...]]:
         """Required trades of each project type."""
         return {

@@ -29,10 +29,11 @@ from matcher.domain import (
     RecommendationResult,
 )
 from matcher.model.explanation import FACTORS, SCORE_DECIMALS, factor_effects, top_reasons
+from matcher.model.facts import PairTrades, pair_facts
 from matcher.model.scorer import Scorer
 from matcher.ranking import ROW, rank_order, rank_pairs, top_k_options
 from matcher.reference import Reference
-from matcher.wording import EXCLUSION_TEXT
+from matcher.wording import EXCLUSION_TEXT, missing_trade_text
 
 logger = logging.getLogger(__name__)
 
@@ -200,6 +201,7 @@ class _ScoredOptions:
     effects: NDArray[np.float64]
     evidence: NDArray[np.int64]
     trial_scores: NDArray[np.float64]
+    features: Mapping[str, NDArray[Any]]
 
 
 def _score_options(
@@ -223,13 +225,13 @@ def _score_options(
     pairs[c.PROJECT_TYPE_ID] = np.array(pair_types, dtype=object)
     if not n_base:
         return _ScoredOptions(
-            np.zeros(0), np.zeros((0, len(FACTORS))), np.zeros(0, np.int64), np.zeros(0)
+            np.zeros(0), np.zeros((0, len(FACTORS))), np.zeros(0, np.int64), np.zeros(0), {}
         )
     features = scorer.feature_columns(pairs)
     base = {name: values[:n_base] for name, values in features.items()}
     trial = {name: values[n_base:] for name, values in features.items()}
     scores, effects, trial_scores = factor_effects(base, scorer, extra=trial)
-    return _ScoredOptions(scores, effects, evidence_count(scorer, base), trial_scores)
+    return _ScoredOptions(scores, effects, evidence_count(scorer, base), trial_scores, base)
 
 
 def _recommendation(
@@ -244,6 +246,15 @@ def _recommendation(
     """The ``k``-th eligible option, shown at ``rank``, with cost, evidence and reasons."""
     cost = reference.type_cost[ptype]
     budget = float(profile.budget_mad)
+    trades = PairTrades(
+        trainings=profile.trainings,
+        experience={e.trade_id: float(e.years) for e in profile.experience},
+        required=reference.type_required_trades[ptype],
+        type_sector=reference.type_sector[ptype],
+        trade_sector=reference.trade_sector,
+    )
+    facts = pair_facts({name: values[k] for name, values in scored.features.items()}, trades)
+    missing = trades.missing()
     return Recommendation(
         rank=rank,
         project_type_id=ptype,
@@ -254,8 +265,10 @@ def _recommendation(
         margin_mad=budget - cost,
         evidence_n=int(scored.evidence[k]),
         evidence=evidence_level(int(scored.evidence[k])),
-        reasons=tuple(top_reasons(scored.effects[k])),
+        reasons=tuple(top_reasons(scored.effects[k], facts=facts, names=reference.names)),
         names=reference.names[ptype],
+        missing_trades=missing,
+        missing_trade_text=missing_trade_text([reference.names[t] for t in missing]),
     )
 
 

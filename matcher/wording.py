@@ -7,24 +7,36 @@ effect in percentage points.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 LANGUAGES: Final[tuple[str, ...]] = ("fr", "ar", "en")
 
 REASON_TEXT: Final[dict[str, dict[str, tuple[str, str]]]] = {
     # factor: {lang: (text when it raises the score, text when it lowers it)}
+    # training and experience are worded from the pair's fact (FACT_TEXT); these are
+    # the words when no fact is known, and claim nothing about which trade.
     "training": {
-        "fr": ("Formation dans un métier du projet", "Pas de formation dans les métiers du projet"),
-        "ar": ("تكوين في إحدى حرف المشروع", "لا يوجد تكوين في حرف المشروع"),
-        "en": ("Trained in a trade this project needs", "No training in the project's trades"),
+        "fr": (
+            "Formation de la personne (effet sur ce projet)",
+            "Formation de la personne (effet sur ce projet)",
+        ),
+        "ar": ("تكوين المستفيد (أثره على هذا المشروع)", "تكوين المستفيد (أثره على هذا المشروع)"),
+        "en": (
+            "The person's training (effect on this project)",
+            "The person's training (effect on this project)",
+        ),
     },
     "experience": {
         "fr": (
-            "Expérience professionnelle dans le métier",
-            "Peu ou pas d'expérience dans le métier",
+            "Expérience de la personne (effet sur ce projet)",
+            "Expérience de la personne (effet sur ce projet)",
         ),
-        "ar": ("خبرة مهنية في الحرفة", "خبرة قليلة أو منعدمة في الحرفة"),
-        "en": ("Work experience in the trade", "Little or no experience in the trade"),
+        "ar": ("خبرة المستفيد (أثرها على هذا المشروع)", "خبرة المستفيد (أثرها على هذا المشروع)"),
+        "en": (
+            "The person's experience (effect on this project)",
+            "The person's experience (effect on this project)",
+        ),
     },
     "education": {
         "fr": (
@@ -106,6 +118,144 @@ FACTOR_GROUP: Final[dict[str, str]] = {
 }
 """Each factor is about the person's fit or about the local market."""
 
+_SAME_SECTOR: Final = {
+    "fr": "un autre métier du même secteur (pas un métier que ce projet demande)",
+    "ar": "حرفة أخرى من نفس القطاع (ليست حرفة يتطلبها هذا المشروع)",
+    "en": "another trade of the same sector (not one this project needs)",
+}
+_NO_TRADE: Final = {
+    "fr": "un métier du même secteur ; ce projet ne demande aucun métier particulier",
+    "ar": "حرفة من نفس القطاع؛ هذا المشروع لا يتطلب أي حرفة معينة",
+    "en": "a trade of the same sector; this project needs no particular trade",
+}
+_NEEDED: Final = {
+    "fr": "un métier que ce projet demande",
+    "ar": "وهي حرفة يتطلبها هذا المشروع",
+    "en": "a trade this project needs",
+}
+_SKILL_LEAD: Final = {
+    "training": {"fr": "Formation en", "ar": "تكوين في", "en": "Trained in"},
+    "experience": {
+        "fr": "Expérience professionnelle en",
+        "ar": "خبرة مهنية في",
+        "en": "Work experience in",
+    },
+}
+_SKILL_NONE: Final = {
+    "training": {
+        "fr": "Aucune formation dans les métiers ou le secteur de ce projet",
+        "ar": "لا يوجد تكوين في حرف هذا المشروع أو قطاعه",
+        "en": "No training in this project's trades or sector",
+    },
+    "experience": {
+        "fr": "Aucune expérience dans les métiers ou le secteur de ce projet",
+        "ar": "لا توجد خبرة في حرف هذا المشروع أو قطاعه",
+        "en": "No work experience in this project's trades or sector",
+    },
+}
+
+
+def _both(texts: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """The same sentence whichever way the factor pushes (the arrow says which)."""
+    return {lang: (text, text) for lang, text in texts.items()}
+
+
+def _skill_texts(factor: str) -> dict[str, dict[str, tuple[str, str]]]:
+    lead = _SKILL_LEAD[factor]
+    return {
+        kind: _both({lang: f"{lead[lang]} {{trades}}, {tail[lang]}" for lang in LANGUAGES})
+        for kind, tail in (("trade", _NEEDED), ("sector", _SAME_SECTOR), ("no_trade", _NO_TRADE))
+    } | {"none": _both(_SKILL_NONE[factor])}
+
+
+FACT_TEXT: Final[dict[str, dict[str, dict[str, tuple[str, str]]]]] = {
+    # factor: {fact: {lang: (text when it raises the score, text when it lowers it)}};
+    # "{trades}" is filled with the person's trades the fact is about.
+    "training": _skill_texts("training"),
+    "experience": _skill_texts("experience"),
+    "education": {
+        "above": _both(
+            {
+                "fr": "Niveau d'études au-dessus du minimum de ce projet",
+                "ar": "مستوى دراسي أعلى من الحد الأدنى لهذا المشروع",
+                "en": "Education above this project's minimum",
+            }
+        ),
+        "at": _both(
+            {
+                "fr": "Niveau d'études égal au minimum de ce projet",
+                "ar": "مستوى دراسي يساوي الحد الأدنى لهذا المشروع",
+                "en": "Education at this project's minimum",
+            }
+        ),
+        "below": _both(
+            {
+                "fr": "Niveau d'études en dessous du minimum de ce projet",
+                "ar": "مستوى دراسي أقل من الحد الأدنى لهذا المشروع",
+                "en": "Education below this project's minimum",
+            }
+        ),
+    },
+    "preference": {
+        "wanted": _both(
+            {
+                "fr": "Secteur souhaité par la personne",
+                "ar": "قطاع يرغب فيه المستفيد",
+                "en": "A sector the person wants",
+            }
+        ),
+        "not_wanted": _both(
+            {
+                "fr": "Secteur que la personne n'a pas choisi",
+                "ar": "قطاع لم يختره المستفيد",
+                "en": "Not a sector the person asked for",
+            }
+        ),
+    },
+    "milieu": {
+        "outside": _both(
+            {
+                "fr": "Projet d'habitude mené dans l'autre milieu (urbain/rural)",
+                "ar": "مشروع يمارس عادة في الوسط الآخر (حضري/قروي)",
+                "en": "Usually run in the other milieu (urban/rural)",
+            }
+        ),
+        "natural": _both(
+            {
+                "fr": "Projet courant dans le milieu de vie (urbain/rural)",
+                "ar": "مشروع شائع في وسط العيش (حضري/قروي)",
+                "en": "Common where the person lives (urban/rural)",
+            }
+        ),
+    },
+    "age_demand": {
+        "demanding": REASON_TEXT["age_demand"],
+        "light": {
+            "fr": (
+                "Âge de la personne favorable à ce projet",
+                "L'âge de la personne pèse sur cette estimation",
+            ),
+            "ar": ("سن المستفيد ملائم لهذا المشروع", "سن المستفيد يخفض هذا التقدير"),
+            "en": (
+                "The person's age favours this project",
+                "The person's age weighs on this estimate",
+            ),
+        },
+    },
+}
+"""Words chosen from the pair's fact (:mod:`matcher.model.facts`), by factor."""
+
+LIST_SEPARATOR: Final[dict[str, str]] = {"fr": " ; ", "ar": "، ", "en": "; "}
+"""Between trade names, which may themselves hold commas."""
+ALTERNATIVE: Final[dict[str, str]] = {"fr": " ou ", "ar": " أو ", "en": " or "}
+
+MISSING_TRADE_TEXT: Final[dict[str, str]] = {
+    "fr": "Demande un métier que la personne n'a pas : {trades}",
+    "ar": "يتطلب حرفة لا يتقنها المستفيد: {trades}",
+    "en": "Needs a trade the person does not hold: {trades}",
+}
+"""The note on an option whose required trades the person neither trained in nor worked in."""
+
 EXCLUSION_TEXT: Final[dict[str, dict[str, str]]] = {
     "over_budget": {
         "fr": "Coût supérieur au budget disponible",
@@ -143,7 +293,81 @@ EVIDENCE_TEXT: Final[dict[str, dict[str, str]]] = {
 }
 
 
-def reason_text(factor: str, raises: bool) -> dict[str, str]:
-    """The sentence for a factor in each language."""
-    texts = REASON_TEXT[factor]
-    return {lang: texts[lang][0 if raises else 1] for lang in LANGUAGES}
+def reason_text(
+    factor: str,
+    raises: bool,
+    fact: str = "",
+    trade_names: Sequence[Mapping[str, str]] = (),
+) -> dict[str, str]:
+    """The sentence for a factor in each language, from the pair's fact when known.
+
+    ``trade_names`` are the names (by language) of the person's trades the fact is
+    about; they fill ``{trades}``.
+    """
+    texts = FACT_TEXT.get(factor, {}).get(fact) or REASON_TEXT[factor]
+    return {
+        lang: texts[lang][0 if raises else 1].replace(
+            "{trades}", LIST_SEPARATOR[lang].join(n[lang] for n in trade_names)
+        )
+        for lang in LANGUAGES
+    }
+
+
+def missing_trade_text(trade_names: Sequence[Mapping[str, str]]) -> dict[str, str] | None:
+    """The "needs a trade the person does not hold" note in each language (None when none)."""
+    if not trade_names:
+        return None
+    return {
+        lang: MISSING_TRADE_TEXT[lang].replace(
+            "{trades}", ALTERNATIVE[lang].join(n[lang] for n in trade_names)
+        )
+        for lang in LANGUAGES
+    }
+
+
+REPORT_TEXT: Final[dict[str, dict[str, str]]] = {
+    # The allocation report (``matcher allocate --labels``), by language.
+    "title": {"en": "Budget allocation", "fr": "Répartition du budget", "ar": "توزيع الميزانية"},
+    "expected": {
+        "en": "Expected active businesses at 12 months: **{value}** (upper bound {bound})",
+        "fr": "Activités attendues encore actives à 12 mois : **{value}** (borne haute {bound})",
+        "ar": "عدد المشاريع المتوقع استمرارها بعد 12 شهرا: **{value}** (الحد الأعلى {bound})",
+    },
+    "funded": {
+        "en": "Funded: {funded} of {people} people",
+        "fr": "Financées : {funded} personnes sur {people}",
+        "ar": "الممولون: {funded} من أصل {people} شخصا",
+    },
+    "spend": {
+        "en": "Spend: {spend} MAD of an envelope of {envelope} MAD ({share})",
+        "fr": "Dépense : {spend} MAD sur une enveloppe de {envelope} MAD ({share})",
+        "ar": "المصاريف: {spend} درهم من غلاف قدره {envelope} درهم ({share})",
+    },
+    "baseline": {
+        "en": "Each person's best type while money lasts: {value} expected; gain **{gain}**",
+        "fr": "Meilleur type de chacun tant que l'argent suffit : {value} attendues ; "
+        "gain **{gain}**",
+        "ar": "أفضل نوع لكل شخص ما دامت الميزانية تكفي: {value} متوقعة؛ الربح **{gain}**",
+    },
+    "by_region": {"en": "By region", "fr": "Par région", "ar": "حسب الجهة"},
+    "by_sector": {"en": "By sector", "fr": "Par secteur", "ar": "حسب القطاع"},
+    "n_people": {"en": "People", "fr": "Personnes", "ar": "الأشخاص"},
+    "n_funded": {"en": "Funded", "fr": "Financées", "ar": "الممولون"},
+    "spend_mad": {"en": "Spend (MAD)", "fr": "Dépense (MAD)", "ar": "المصاريف (درهم)"},
+    "expected_successes": {
+        "en": "Expected active at 12 months",
+        "fr": "Actives attendues à 12 mois",
+        "ar": "النشطة المتوقعة بعد 12 شهرا",
+    },
+    "region_id": {"en": "Region", "fr": "Région", "ar": "الجهة"},
+    "sector_id": {"en": "Sector", "fr": "Secteur", "ar": "القطاع"},
+}
+"""Words of the translated allocation report."""
+
+
+def format_number(value: float, lang: str, decimals: int = 2) -> str:
+    """A number as people of ``lang`` write it: ``45 000,50`` (fr), ``45,000.50`` (en, ar)."""
+    text = f"{value:,.{decimals}f}"
+    if lang == "fr":
+        return text.replace(",", "\u202f").replace(".", ",")
+    return text

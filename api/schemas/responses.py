@@ -26,6 +26,13 @@ class ReasonOut(BaseModel):
     effect: float
     direction: str
     text: Names
+    fact: str = Field(
+        default="",
+        description="What the words state of this person and project type: for training and "
+        "experience 'trade' (a trade the project needs), 'sector' (another trade of its "
+        "sector), 'no_trade' (the project needs no trade); see matcher.model.facts",
+    )
+    trade_ids: list[str] = Field(default=[], description="The person's trades the words name")
 
 
 class RecommendationOut(BaseModel):
@@ -42,6 +49,14 @@ class RecommendationOut(BaseModel):
     evidence: Literal["thin", "moderate", "solid"]
     reasons: list[ReasonOut]
     names: Names
+    missing_trades: list[str] = Field(
+        default=[],
+        description="The trades this type needs when the person holds none of them "
+        "(neither trained nor worked in)",
+    )
+    missing_trade_text: Names | None = Field(
+        default=None, description="'Needs a trade the person does not hold: X', when one is missing"
+    )
 
 
 class ExclusionOut(BaseModel):

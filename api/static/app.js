@@ -870,6 +870,14 @@ function renderCard(rec) {
       h("dt", { class: "margin", text: t("card.margin") }),
       h("dd", { class: "margin" }, bdi(format.mad(rec.margin_mad))),
     ),
+    rec.missing_trade_text
+      ? h(
+          "p",
+          { class: "card-missing-trade", "data-trades": (rec.missing_trades ?? []).join(" ") },
+          h("span", { "aria-hidden": "true", text: "⚠ " }),
+          h("span", { text: label(rec.missing_trade_text) }),
+        )
+      : null,
     h(
       "details",
       { class: "reasons" },

@@ -16,11 +16,17 @@ from typing import Literal, cast
 import pandas as pd
 
 from matcher.allocation.problem import allocate
-from matcher.allocation.report import plot_allocation, render_markdown, summarise
+from matcher.allocation.report import (
+    plot_allocation,
+    render_markdown,
+    render_markdown_in,
+    summarise,
+)
 from matcher.allocation.result import Allocation
 from matcher.batch.streaming import rejects_path
 from matcher.contract import columns as c
 from matcher.contract.profile_table import REJECT_COLUMNS, validate_profiles
+from matcher.contract.sheets import SheetStyle, add_labels
 from matcher.contract.tables import read_table, write_table
 from matcher.model.scorer import Scorer
 from matcher.ranking import top_k_options
@@ -82,11 +88,15 @@ def allocate_file(
     max_share_per_type: float | None = None,
     max_per_type_per_commune: int | None = None,
     method: str = "auto",
+    style: SheetStyle | None = None,
 ) -> str:
     """Allocate a cohort file; write the allocation, rejects, report and plot.
 
-    Returns a short summary for the terminal.
+    ``style`` lays the files out for a spreadsheet (:mod:`matcher.contract.sheets`):
+    with ``labels``, names beside codes, percentages beside scores and the report
+    in that language. Returns a short summary for the terminal.
     """
+    style = style or SheetStyle()
     run = allocate_cohort(
         read_table(input_path),
         envelope_mad=envelope_mad,
@@ -99,11 +109,20 @@ def allocate_file(
     )
     alloc = run.allocation
     out = alloc.assignments.assign(model_version=scorer.version)
-    write_table(out, output_path)
-    write_table(run.rejects[REJECT_COLUMNS], rejects_path(output_path))
+    shown = out
+    if style.labels:
+        sectors = out[c.PROJECT_TYPE_ID].map(reference.type_sector).fillna("")
+        shown = add_labels(out.assign(sector_id=sectors), reference.names, style.labels)
+    write_table(shown, output_path, style)
+    write_table(run.rejects[REJECT_COLUMNS], rejects_path(output_path), style)
     summaries = summarise(alloc, run.candidates)
     report = output_path.with_name(output_path.name + ".report.md")
-    report.write_text(render_markdown(alloc, summaries), encoding="utf-8")
+    text = (
+        render_markdown_in(alloc, summaries, style.labels, reference.names)
+        if style.labels
+        else render_markdown(alloc, summaries)
+    )
+    report.write_text(text, encoding="utf-8")
     plot = plot_allocation(alloc, run.candidates, output_path.with_name(output_path.name + ".png"))
     funded = int((out["status"] == "funded").sum())
     quality = "optimal" if alloc.optimal else f"within {alloc.gap:.2%} of the bound"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +10,7 @@ import pandas as pd
 from matcher.allocation.problem import SECTOR_ID
 from matcher.allocation.result import FUNDED, STATUS, Allocation
 from matcher.contract.columns import BENEFICIARY_ID, COST_MAD, PROJECT_TYPE_ID, REGION_ID, SCORE
+from matcher.wording import REPORT_TEXT, format_number
 
 SUMMARY_COLUMNS: tuple[str, ...] = ("n_people", "n_funded", "spend_mad", "expected_successes")
 """Columns of every summary table (after the grouping column)."""
@@ -161,6 +163,54 @@ def render_markdown(allocation: Allocation, summaries: dict[str, pd.DataFrame]) 
         lines.append("- Unfunded: " + ", ".join(f"{count} {why}" for why, count in reasons.items()))
     for name, table in summaries.items():
         lines += ["", f"## By {name}", "", _table(table)]
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown_in(
+    allocation: Allocation,
+    summaries: dict[str, pd.DataFrame],
+    lang: str,
+    names: Mapping[str, Mapping[str, str]],
+) -> str:
+    """The allocation report in ``lang`` (fr, ar, en) with names instead of codes.
+
+    Percentages of people and money are written as people read them (``61,8 %`` in
+    French); the per-region and per-sector tables name the regions and sectors.
+    """
+    a, words = allocation, REPORT_TEXT
+
+    def say(key: str, **values: str) -> str:
+        return words[key][lang].format(**values)
+
+    def num(value: float, decimals: int = 2) -> str:
+        return format_number(value, lang, decimals)
+
+    share = (
+        num(100 * a.spend_mad / a.envelope_mad, 1) + (" %" if lang == "fr" else "%")
+        if a.envelope_mad > 0
+        else "-"
+    )
+    lines = [
+        f"# {say('title')}",
+        "",
+        "- " + say("expected", value=num(a.expected_successes), bound=num(a.upper_bound)),
+        "- " + say("funded", funded=str(a.n_funded), people=str(len(a.assignments))),
+        "- " + say("spend", spend=num(a.spend_mad), envelope=num(a.envelope_mad), share=share),
+        "- "
+        + say(
+            "baseline",
+            value=num(a.baseline.expected_successes),
+            gain=("+" if a.gain_over_baseline >= 0 else "") + num(a.gain_over_baseline),
+        ),
+    ]
+    for name, table in summaries.items():
+        key = REGION_ID if name == "region" else SECTOR_ID
+        shown = table.assign(**{key: [names.get(str(v), {}).get(lang, str(v)) for v in table[key]]})
+        shown = shown.rename(columns={c: words[c][lang] for c in shown.columns if c in words})
+        for col in shown.columns:
+            if shown[col].dtype.kind == "f":
+                shown[col] = [num(float(v)) for v in shown[col]]
+        lines += ["", f"## {say('by_' + name)}", "", _table(shown)]
     return "\n".join(lines) + "\n"
 
 

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -24,6 +25,7 @@ import pyarrow.parquet as pq
 
 from matcher.contract import columns as c
 from matcher.contract.profile_table import REJECT_COLUMNS, require_columns, validate_profiles
+from matcher.contract.sheets import SheetStyle, XlsxWriter, add_labels, csv_frame
 from matcher.contract.tables import iter_table, read_header, umask_value
 from matcher.model.scorer import Scorer
 from matcher.reference import Reference
@@ -75,43 +77,69 @@ def rejects_path(output: Path) -> Path:
 
 
 class _Sink:
-    """Append frames to a CSV or Parquet temporary file, renamed on commit."""
+    """Append frames to a CSV, XLSX or Parquet temporary file, renamed on commit.
 
-    def __init__(self, final: Path) -> None:
+    CSV and XLSX text cells are neutralised against formula injection and laid out
+    in ``style`` (:mod:`matcher.contract.sheets`).
+    """
+
+    def __init__(self, final: Path, style: SheetStyle | None = None) -> None:
         self.final = final
+        self.style = style or SheetStyle()
         final.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
         os.close(fd)
         self.tmp = Path(name)
-        self.parquet = final.suffix.lower() == ".parquet"
-        self.writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
+        self.kind = final.suffix.lower()
+        self.writer: pq.ParquetWriter | pacsv.CSVWriter | XlsxWriter | None = None
         self.schema: pa.Schema | None = None
+        self.handle: BinaryIO | None = None
 
     def write(self, frame: pd.DataFrame) -> None:
+        if self.kind == ".xlsx":
+            if self.writer is None:
+                self.writer = XlsxWriter(self.tmp)
+            assert isinstance(self.writer, XlsxWriter)
+            self.writer.write(frame)
+            return
+        if self.kind != ".parquet":
+            frame = csv_frame(frame, self.style)
         # Arrow writes both formats: its CSV writer is several times faster than
         # pandas' on large chunks. The first chunk fixes the schema.
         table = pa.Table.from_pandas(frame, preserve_index=False, schema=self.schema)
         if self.writer is None:
             self.schema = table.schema
-            if self.parquet:
+            if self.kind == ".parquet":
                 self.writer = pq.ParquetWriter(self.tmp, table.schema)
             else:
+                self.handle = self.tmp.open("wb")
+                if self.style.locale == "fr":
+                    self.handle.write("\ufeff".encode())
                 self.writer = pacsv.CSVWriter(
-                    self.tmp, table.schema, write_options=pacsv.WriteOptions(quoting_style="needed")
+                    self.handle,
+                    table.schema,
+                    write_options=pacsv.WriteOptions(
+                        quoting_style="needed", delimiter=self.style.separator
+                    ),
                 )
+        assert not isinstance(self.writer, XlsxWriter)
         self.writer.write_table(table)
+
+    def _close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        if self.handle is not None:
+            self.handle.close()
 
     def commit(self, empty: pd.DataFrame) -> None:
         if self.writer is None:
             self.write(empty)
-        if self.writer is not None:
-            self.writer.close()
+        self._close()
         os.chmod(self.tmp, 0o666 & ~umask_value())
         os.replace(self.tmp, self.final)
 
     def abort(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
+        self._close()
         self.tmp.unlink(missing_ok=True)
 
 
@@ -125,11 +153,15 @@ def score_file(
     explain: bool = False,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: Callable[[int], None] | None = None,
+    style: SheetStyle | None = None,
 ) -> BatchSummary:
     """Score every beneficiary of a cohort file into ``output_path``.
 
     Parameters
     ----------
+    style : SheetStyle, optional
+        Lay the CSV files out for a spreadsheet (French locale) and add names
+        beside codes (``labels``).
     progress : callable, optional
         Called with the number of input rows done after each chunk.
 
@@ -141,9 +173,12 @@ def score_file(
     started = time.perf_counter()
     require_columns(read_header(input_path), c.PROFILE_REQUIRED, what=str(input_path))
     summary = BatchSummary(model_version=scorer.version)
-    out = _Sink(output_path)
-    rej = _Sink(rejects_path(output_path))
+    style = style or SheetStyle()
+    out = _Sink(output_path, style)
+    rej = _Sink(rejects_path(output_path), style)
     columns = OUTPUT_COLUMNS + (["reasons"] if explain else [])
+    lang = style.labels
+    labels = (lambda f: add_labels(f, reference.names, lang)) if lang else None
     seen: set[str] = set()
     chunks = iter_table(input_path, chunk_rows=chunk_rows)
     try:
@@ -160,10 +195,12 @@ def score_file(
                     columns=columns,
                     out=out,
                     summary=summary,
+                    labels=labels,
                 )
             if progress is not None:
                 progress(summary.n_rows)
-        out.commit(_empty(columns))
+        empty = _empty(columns)
+        out.commit(labels(empty) if labels else empty)
         rej.commit(_empty(REJECT_COLUMNS))
     except BaseException:
         chunks.close()
@@ -234,6 +271,7 @@ def _rank_valid(
     columns: list[str],
     out: _Sink,
     summary: BatchSummary,
+    labels: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> None:
     """Rank a chunk's valid rows, write their top-k rows and count who had no option."""
     ranked = rank_cohort(
@@ -244,7 +282,7 @@ def _rank_valid(
     summary.no_eligible_ids.extend(valid.loc[missing, c.BENEFICIARY_ID].tolist()[:100])
     summary.n_scored += len(valid)
     if len(ranked):
-        out.write(ranked[columns])
+        out.write(labels(ranked[columns]) if labels else ranked[columns])
         summary.n_output_rows += len(ranked)
 
 

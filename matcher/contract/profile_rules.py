@@ -18,10 +18,10 @@ person, carries ``details={"field": "profile.<field>"}``.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Annotated, Final, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from matcher.contract import columns as c
 from matcher.contract.tables import join_experience, join_list
@@ -33,9 +33,18 @@ BENEFICIARY_ID_PATTERN: Final = r"^[A-Za-z0-9_-]{1,64}$"
 TRADE_ID_PATTERN: Final = r"^[a-z0-9_]+$"
 AGE_MIN: Final = 18
 AGE_MAX: Final = 75
-BUDGET_MAX_MAD: Final = 10_000_000
-"""Above any equipment grant the Foundation makes; a larger figure is a typing error."""
+BUDGET_MAX_MAD: Final = 1_000_000
+"""Ten times the largest envelope a person gets with co-financing (INDH ARIEJ and the Forsa
+honour loan reach 100,000 MAD; Foundation grants run 35,000-70,000 MAD): a larger figure
+is a typing error."""
+BUDGET_MIN_MAD: Final = 1_000
+"""A budget is 0 (no envelope yet) or at least this: below it, ``45.000`` read as 45 is far
+likelier than a real 45 MAD envelope (the cheapest project type costs several thousand)."""
 EXPERIENCE_YEARS_MAX: Final = 60
+WORK_START_AGE: Final = 14
+"""Years in a trade count from this age at the earliest: ``years <= age - 14``."""
+EXPERIENCE_TOTAL_FACTOR: Final = 2
+"""All trades together: at most twice the working years (two trades held at once)."""
 MAX_TRAININGS: Final = 50
 MAX_EXPERIENCES: Final = 50
 MAX_PREFERRED_SECTORS: Final = 6
@@ -74,6 +83,38 @@ class Catalogue(Protocol):
 
     def commune_region(self) -> dict[str, str]:
         """Each known commune (and province) code, mapped to its region id."""
+
+
+def experience_problem(age: float, items: Sequence[tuple[str, float]]) -> str:
+    """Why these years of experience are impossible at this age ("" when plausible).
+
+    Each trade counts at most ``age - 14`` years (:data:`WORK_START_AGE`); all
+    trades together at most twice that (:data:`EXPERIENCE_TOTAL_FACTOR`).
+    """
+    span = max(float(age) - WORK_START_AGE, 0.0)
+    for trade, years in items:
+        if years > span:
+            return (
+                f"{years:g} years in {trade} is more than a {age:g}-year-old can have worked "
+                f"(at most {span:g}: work counts from age {WORK_START_AGE})"
+            )
+    total = sum(years for _, years in items)
+    if total > EXPERIENCE_TOTAL_FACTOR * span:
+        return (
+            f"{total:g} years in all trades is more than twice the {span:g} years a "
+            f"{age:g}-year-old can have worked since age {WORK_START_AGE}"
+        )
+    return ""
+
+
+def budget_problem(budget: float) -> str:
+    """Why a budget within bounds is implausible ("" when it is plausible)."""
+    if 0 < budget < BUDGET_MIN_MAD:
+        return (
+            f"{budget:g} MAD is below {BUDGET_MIN_MAD:,} MAD: a typing slip such as 45.000 "
+            f"read as 45? (write 45000; 0 means no envelope yet)"
+        ).replace(",", " ")
+    return ""
 
 
 class Experience(BaseModel):
@@ -118,6 +159,19 @@ class Profile(BaseModel):
     def _finite_budget(cls, value: float) -> float:
         if not math.isfinite(value):
             raise ValueError("budget_mad must be a finite number")
+        if problem := budget_problem(value):
+            raise ValueError(problem)
+        return value
+
+    @field_validator("experience")
+    @classmethod
+    def _plausible_experience(
+        cls, value: tuple[Experience, ...], info: ValidationInfo
+    ) -> tuple[Experience, ...]:
+        age = info.data.get("age")
+        items = [(e.trade_id, e.years) for e in value]
+        if age is not None and (problem := experience_problem(age, items)):
+            raise ValueError(problem)
         return value
 
 

@@ -24,12 +24,15 @@ from matcher.contract.profile_rules import (
     BENEFICIARY_ID_PATTERN,
     BUDGET_MAX_MAD,
     BUDGET_MESSAGE,
+    BUDGET_MIN_MAD,
     EXPERIENCE_YEARS_MAX,
     ID_MESSAGE,
     YEARS_MESSAGE,
     Catalogue,
     Profile,
+    budget_problem,
     check_profile,
+    experience_problem,
     profile_to_row,
     unknown_items,
 )
@@ -42,11 +45,18 @@ REJECT_COLUMNS = [c.ROW_NUMBER, c.BENEFICIARY_ID, c.ERROR]
 
 def require_columns(columns: Iterable[str], required: Iterable[str], *, what: str) -> None:
     """Raise :class:`DataSchemaError` naming the required columns missing."""
-    present = set(columns)
+    names = list(columns)
+    present = set(names)
     missing = sorted(set(required) - present)
     if missing:
+        hint = ""
+        if len(names) == 1:
+            hint = (
+                f" (the header was read as one column, {names[0][:60]!r}: columns must be "
+                "separated by ',', ';' or a tab)"
+            )
         raise DataSchemaError(
-            f"{what} lacks required column(s): {', '.join(missing)}",
+            f"{what} lacks required column(s): {', '.join(missing)}{hint}",
             details={"missing_columns": missing},
         )
 
@@ -152,6 +162,8 @@ def _person_columns(checks: _Checks, *, unique_ids: bool) -> dict[str, pd.Series
     checks.rule(
         bad_budget, "budget_mad: " + checks.col(c.BUDGET_MAD).map(repr) + f" {BUDGET_MESSAGE}"
     )
+    implausible = ~bad_budget & (budget > 0) & (budget < BUDGET_MIN_MAD)
+    checks.rule(implausible, "budget_mad: " + budget.map(budget_problem).astype("str"))
     return {
         c.BENEFICIARY_ID: ids,
         c.SEX: sex,
@@ -201,6 +213,26 @@ def _catalogue_columns(checks: _Checks, reference: Catalogue) -> dict[str, pd.Se
     }
 
 
+def _plausibility(checks: _Checks, typed: dict[str, pd.Series]) -> None:
+    """Rules across fields: years of experience against age (once per distinct pair)."""
+    age, experience = typed[c.AGE], typed[c.EXPERIENCE]
+    valid_age = age.notna() & (age % 1 == 0) & (age >= AGE_MIN) & (age <= AGE_MAX)
+    usable = valid_age & (experience != "")
+    if not usable.any():
+        return
+    pairs = pd.DataFrame({"age": age[usable], "experience": experience[usable]})
+    distinct = pairs.drop_duplicates()
+    problems = {
+        (a, e): experience_problem(float(a), parse_experience(e))
+        for a, e in zip(distinct["age"], distinct["experience"], strict=True)
+    }
+    message = pd.Series("", index=checks.frame.index, dtype="str")
+    message[usable] = [
+        problems[(a, e)] for a, e in zip(pairs["age"], pairs["experience"], strict=True)
+    ]
+    checks.rule(message != "", "experience: " + message)
+
+
 def validate_profiles(
     frame: pd.DataFrame,
     reference: Catalogue,
@@ -242,6 +274,7 @@ def validate_profiles(
         row_numbers = pd.Series(np.arange(start, start + len(frame)), index=index)
     checks = _Checks(frame)
     typed = _person_columns(checks, unique_ids=unique_ids) | _catalogue_columns(checks, reference)
+    _plausibility(checks, typed)
     message = checks.message()
     bad = message != ""
     rejects = pd.DataFrame(

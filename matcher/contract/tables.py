@@ -13,14 +13,25 @@ import tempfile
 from collections.abc import Generator, Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from matcher.contract.sheets import (
+    SheetStyle,
+    detect_separator,
+    french_numbers,
+    iter_xlsx,
+    read_first_line,
+    unquote_neutralised,
+    write_csv,
+    write_xlsx,
+)
 from matcher.errors import DataSchemaError
 
-SUPPORTED_SUFFIXES = (".csv", ".parquet")
+SUPPORTED_SUFFIXES = (".csv", ".parquet", ".xlsx")
 LIST_SEPARATOR = ";"
 EXPERIENCE_SEPARATOR = ":"
 
@@ -29,7 +40,8 @@ def _suffix(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DataSchemaError(
-            f"{path}: unsupported file type {suffix or '(none)'!r}; expected .csv or .parquet",
+            f"{path}: unsupported file type {suffix or '(none)'!r}; "
+            "expected .csv, .parquet or .xlsx",
             details={"path": str(path)},
         )
     return suffix
@@ -64,21 +76,29 @@ def as_text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def _read_csv(path: Path, **kwargs: object) -> pd.DataFrame:
+def _read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
+    separator = detect_separator(read_first_line(path))
+    options: dict[str, Any] = {
+        "dtype": "str",
+        "keep_default_na": False,
+        "na_filter": False,
+        "encoding": "utf-8-sig",
+        "sep": separator,
+    }
     try:
-        return pd.read_csv(
-            path, dtype="str", keep_default_na=False, na_filter=False, encoding="utf-8", **kwargs
-        )
+        frame = pd.read_csv(path, **options, **kwargs)
     except UnicodeDecodeError:
         with _transcoded(path) as clean:
-            return pd.read_csv(
-                clean,
-                dtype="str",
-                keep_default_na=False,
-                na_filter=False,
-                encoding="utf-8",
-                **kwargs,
-            )
+            frame = pd.read_csv(clean, **options, **kwargs)
+    return _spreadsheet_cells(frame, separator)
+
+
+def _spreadsheet_cells(frame: pd.DataFrame, separator: str) -> pd.DataFrame:
+    """Undo what a spreadsheet or our writer did to cells: ``'`` guards, French numbers."""
+    if frame.empty:
+        return frame
+    frame = unquote_neutralised(frame)
+    return french_numbers(frame) if separator == ";" else frame
 
 
 @contextmanager
@@ -128,6 +148,9 @@ def read_table(path: Path | str) -> pd.DataFrame:
     suffix = _suffix(path)
     if not path.is_file():
         raise DataSchemaError(f"{path}: no such file", details={"path": str(path)})
+    if suffix == ".xlsx":
+        chunks = list(iter_xlsx(path, chunk_rows=100_000))
+        return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
     try:
         frame = _read_csv(path) if suffix == ".csv" else as_text_frame(pd.read_parquet(path))
     except pd.errors.EmptyDataError:
@@ -155,6 +178,11 @@ def iter_table(
     if not path.is_file():
         raise DataSchemaError(f"{path}: no such file", details={"path": str(path)})
     start = 0
+    if suffix == ".xlsx":
+        for chunk in iter_xlsx(path, chunk_rows=chunk_rows):
+            yield _renumber(chunk, start)
+            start += len(chunk)
+        return
     try:
         if suffix == ".csv":
             try:
@@ -190,16 +218,19 @@ def iter_table(
 
 
 def _csv_chunks(path: Path, chunk_rows: int, *, skip: int) -> Generator[pd.DataFrame, None, None]:
+    separator = detect_separator(read_first_line(path))
     with pd.read_csv(
         path,
         dtype="str",
         keep_default_na=False,
         na_filter=False,
-        encoding="utf-8",
+        encoding="utf-8-sig",
+        sep=separator,
         chunksize=chunk_rows,
         skiprows=range(1, skip + 1) if skip else None,
     ) as reader:
-        yield from reader
+        for chunk in reader:
+            yield _spreadsheet_cells(chunk, separator)
 
 
 def _renumber(chunk: pd.DataFrame, start: int) -> pd.DataFrame:
@@ -215,6 +246,8 @@ def read_header(path: Path | str) -> list[str]:
     suffix = _suffix(path)
     if not path.is_file():
         raise DataSchemaError(f"{path}: no such file", details={"path": str(path)})
+    if suffix == ".xlsx":
+        return [str(c) for c in next(iter_xlsx(path, chunk_rows=1)).columns]
     if suffix == ".parquet":
         try:
             return [str(c).strip() for c in pq.read_schema(path).names]
@@ -236,14 +269,18 @@ def count_rows(path: Path | str) -> int:
     path = Path(path)
     if _suffix(path) == ".parquet":
         return int(pq.ParquetFile(path).metadata.num_rows)
+    if _suffix(path) == ".xlsx":
+        return sum(len(chunk) for chunk in iter_xlsx(path, chunk_rows=50_000))
     with path.open("rb") as fh:
         return max(sum(1 for _ in fh) - 1, 0)
 
 
-def write_table(frame: pd.DataFrame, path: Path | str) -> None:
-    """Write ``frame`` to CSV or Parquet atomically (temporary file, then rename).
+def write_table(frame: pd.DataFrame, path: Path | str, style: SheetStyle | None = None) -> None:
+    """Write ``frame`` to CSV, Parquet or XLSX atomically (temporary file, then rename).
 
-    An interrupted write never leaves a partial file under the final name.
+    An interrupted write never leaves a partial file under the final name. Text
+    cells of CSV and XLSX files are neutralised against formula injection
+    (:mod:`matcher.contract.sheets`); ``style`` lays a CSV out for a spreadsheet.
     """
     path = Path(path)
     suffix = _suffix(path)
@@ -253,7 +290,9 @@ def write_table(frame: pd.DataFrame, path: Path | str) -> None:
     tmp = Path(tmp_name)
     try:
         if suffix == ".csv":
-            frame.to_csv(tmp, index=False, encoding="utf-8")
+            write_csv(frame, tmp, style or SheetStyle())
+        elif suffix == ".xlsx":
+            write_xlsx(frame, tmp)
         else:
             frame.to_parquet(tmp, index=False)
         os.chmod(tmp, 0o666 & ~umask_value())

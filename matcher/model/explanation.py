@@ -20,8 +20,9 @@ from numpy.typing import NDArray
 
 from matcher.domain import Reason
 from matcher.features.builder import DENSITY_COLUMNS, FeatureColumns, PairFeatureBuilder, n_rows
+from matcher.model.facts import Fact
 from matcher.model.scorer import Scorer
-from matcher.wording import FACTOR_GROUP, reason_text
+from matcher.wording import FACTOR_GROUP, LANGUAGES, reason_text
 
 NEUTRAL_AGE: Final = 35.0
 NEUTRAL_BUDGET_SLACK: Final = 0.2
@@ -187,8 +188,19 @@ def split_effects(
     return scored[0], (scored[0][None, :] - scored[1:]).T
 
 
-def top_reasons(effects: NDArray[np.float64], *, max_reasons: int = MAX_REASONS) -> list[Reason]:
-    """The factors with the largest effects (2 to ``max_reasons``), largest first."""
+def top_reasons(
+    effects: NDArray[np.float64],
+    *,
+    max_reasons: int = MAX_REASONS,
+    facts: Mapping[str, Fact] | None = None,
+    names: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[Reason]:
+    """The factors with the largest effects (2 to ``max_reasons``), largest first.
+
+    ``facts`` (by factor, from :func:`matcher.model.facts.pair_facts`) choose the
+    words: what is true of this person and this project type; ``names`` give the
+    trades' names. Without them a factor gets words that claim no fact.
+    """
     order = np.argsort(-np.abs(effects), kind="stable")
     reasons: list[Reason] = []
     for k in order[:max_reasons]:
@@ -198,12 +210,16 @@ def top_reasons(effects: NDArray[np.float64], *, max_reasons: int = MAX_REASONS)
         if round(effect, 4) == 0.0:
             continue
         factor = FACTORS[k]
+        fact = (facts or {}).get(factor, Fact(""))
+        trade_names = [(names or {}).get(t, dict.fromkeys(LANGUAGES, t)) for t in fact.trade_ids]
         reasons.append(
             Reason(
                 factor=factor,
                 group=FACTOR_GROUP[factor],
                 effect=round(effect, 4),
-                text=reason_text(factor, effect > 0),
+                text=reason_text(factor, effect > 0, fact.kind, trade_names),
+                fact=fact.kind,
+                trade_ids=fact.trade_ids,
             )
         )
     return reasons

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from cli import app as cli_app
-from matcher.contract.profile_rules import BUDGET_MAX_MAD, check_profile
+from matcher.contract.profile_rules import BUDGET_MAX_MAD, BUDGET_MIN_MAD, check_profile
 from matcher.contract.tables import join_experience, join_list
 from matcher.domain import Profile
 from matcher.errors import InvalidProfileError
@@ -45,7 +45,23 @@ BAD: list[tuple[str, dict[str, Any]]] = [
         "experience",
         {"experience": [{"trade_id": TRADE, "years": 1}, {"trade_id": TRADE, "years": 2}]},
     ),
+    # plausibility: years in a trade at most age - 14, all trades at most twice that
+    ("experience", {"age": 27, "experience": [{"trade_id": TRADE, "years": 15}]}),
+    ("experience", {"age": 18, "experience": [{"trade_id": TRADE, "years": 40}]}),
+    (
+        "experience",
+        {
+            "age": 30,
+            "experience": [
+                {"trade_id": "cooking_catering", "years": 16},
+                {"trade_id": "bakery_pastry", "years": 16},
+                {"trade_id": "joinery", "years": 1},
+            ],
+        },
+    ),
     ("budget_mad", {"budget_mad": BUDGET_MAX_MAD + 1}),
+    ("budget_mad", {"budget_mad": 45}),  # 45.000 read as 45
+    ("budget_mad", {"budget_mad": BUDGET_MIN_MAD - 1}),
     ("budget_mad", {"budget_mad": -1}),
     ("preferred_sectors", {"preferred_sectors": ["space"]}),
     ("health_constraint", {"health_constraint": "fragile"}),
@@ -135,3 +151,27 @@ def test_recommend_refuses_it_naming_the_field(
             check_profile(profile, reference)
         named = {str(caught.value.details["field"]).removeprefix("profile.")}
     assert field in named
+
+
+def test_the_api_and_the_file_say_the_same_sentence(shared_api: Api, tmp_path: Path):
+    """What a person reads when 15 years are typed for a 27-year-old."""
+    change = {"age": 27, "experience": [{"trade_id": TRADE, "years": 15}]}
+    expected = (
+        f"15 years in {TRADE} is more than a 27-year-old can have worked "
+        "(at most 13: work counts from age 14)"
+    )
+    response = shared_api.client.post(
+        "/v1/recommendations", json={"profile": BASE | change}, headers=shared_api.headers()
+    )
+    assert response.status_code == 422
+    assert expected in response.text
+    source = tmp_path / "cohort.csv"
+    pd.DataFrame([as_row(BASE | change)]).to_csv(source, index=False)
+    settings = shared_api.app.state.matcher.settings
+    output = tmp_path / "out.csv"
+    args = ["score", "--input", str(source), "--output", str(output)]
+    args += ["--registry", str(settings.registry), "--reference", str(settings.reference)]
+    result = CliRunner().invoke(cli_app, args)
+    assert result.exit_code == 0, result.output
+    rejects = pd.read_csv(f"{output}.rejects.csv", dtype=str)
+    assert rejects["error"].tolist() == [f"experience: {expected}"]

@@ -253,3 +253,28 @@ def test_successes_are_logged_at_debug_and_failures_at_info(shared_api: Api, cap
         (logging.INFO, False),
     ]
     assert "-> 401" in lines[-1].message
+
+
+def test_options_needing_an_absent_trade_say_so_and_reasons_name_the_fact(
+    shared_api: Api, reference
+) -> None:
+    profile = PROFILE | {"trainings": ["ironwork_welding"], "experience": []}
+    response = post(shared_api, {"profile": profile, "top_k": 50})
+    assert response.status_code == 200, response.text
+    recs = response.json()["recommendations"]
+    for rec in recs:
+        needs = reference.type_required_trades[rec["project_type_id"]]
+        if needs and "ironwork_welding" not in needs:
+            assert rec["missing_trades"] == list(needs)
+            assert rec["missing_trade_text"]["en"].startswith(
+                "Needs a trade the person does not hold: "
+            )
+            assert reference.names[needs[0]]["fr"] in rec["missing_trade_text"]["fr"]
+        else:
+            assert rec["missing_trades"] == []
+            assert rec["missing_trade_text"] is None
+        for reason in rec["reasons"]:
+            if reason["factor"] == "training":
+                assert reason["trade_ids"] == ["ironwork_welding"]
+                assert reason["fact"] in {"trade", "sector", "no_trade"}
+    assert any(rec["missing_trade_text"] for rec in recs)

@@ -195,7 +195,8 @@ def test_missing_required_column_exits_2_and_writes_nothing(
         ("empty.csv", b"", "empty"),
         ("missing.csv", None, "no such file"),
         ("garbage.parquet", b"this is not parquet at all", "cannot be read"),
-        ("cohort.xlsx", b"PK\x03\x04", "unsupported file type"),
+        ("cohort.xls", b"PK\x03\x04", "unsupported file type"),
+        ("cohort.xlsx", b"PK\x03\x04", "cannot be read as an .xlsx workbook"),
     ],
 )
 def test_unreadable_input_exits_non_zero_with_a_message(

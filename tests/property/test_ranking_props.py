@@ -36,16 +36,19 @@ def profiles(draw, bid: str) -> Profile:
     region = draw(st.sampled_from(REGIONS))
     commune = draw(st.none() | st.sampled_from(sorted(COMMUNES[region])[:50]))
     exp_trades = draw(st.lists(st.sampled_from(TRADES), max_size=3, unique=True))
+    age = draw(st.integers(18, 75))
+    # plausibility: years in a trade <= age - 14, three trades <= twice that
+    most = min(30, (age - 14) * 2 // 3)
     return Profile(
         beneficiary_id=bid,
         sex=draw(st.sampled_from(["F", "M"])),
-        age=draw(st.integers(18, 75)),
+        age=age,
         region_id=region,
         milieu=draw(st.sampled_from(["urban", "rural"])),
         education_level=draw(st.sampled_from(EDUCATION_LEVELS)),
         trainings=tuple(draw(st.lists(st.sampled_from(TRADES), max_size=3))),
         experience=tuple(
-            {"trade_id": t, "years": draw(st.decimals(0, 30, places=1).map(float))}
+            {"trade_id": t, "years": draw(st.decimals(0, most, places=1).map(float))}
             for t in exp_trades
         ),
         budget_mad=float(draw(st.integers(0, 120)) * 1000),

@@ -112,7 +112,7 @@ def test_invalid_fields_are_named(field, value):
     assert any(loc.split(".")[0] == field for loc in error_locations(info.value))
 
 
-@pytest.mark.parametrize(("age", "budget"), [(18, 0), (75, 10_000_000)])
+@pytest.mark.parametrize(("age", "budget"), [(18, 0), (75, 1_000_000)])
 def test_bounds_are_inclusive(age, budget):
     p = make(age=age, budget_mad=budget)
     assert (p.age, p.budget_mad) == (age, budget)

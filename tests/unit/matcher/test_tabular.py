@@ -122,7 +122,7 @@ def test_empty_csv_is_a_schema_error(tmp_path):
         read_header(path)
 
 
-@pytest.mark.parametrize("name", ["cohort.xlsx", "cohort.txt", "cohort"])
+@pytest.mark.parametrize("name", ["cohort.xls", "cohort.txt", "cohort"])
 def test_unsupported_extension_is_a_schema_error(tmp_path, name):
     path = tmp_path / name
     path.write_text("beneficiary_id\nB1\n", encoding="utf-8")
