@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.context import (
+    LivelihoodOpt,
     ModelOpt,
+    ObjectiveOpt,
     ReferenceOpt,
     RegistryOpt,
     command_settings,
@@ -43,6 +45,8 @@ def score(
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (default: a local cluster)")
     ] = None,
+    objective: ObjectiveOpt = None,
+    livelihood_mad: LivelihoodOpt = None,
 ) -> None:
     """Score every beneficiary of a cohort file (rejects go to FILE.rejects.csv)."""
 
@@ -51,8 +55,19 @@ def score(
 
         settings = command_settings(registry, reference)
         ref, scorer = load_scoring(settings, model)
+        threshold = settings.livelihood_mad if livelihood_mad is None else livelihood_mad
+        goal = scorer.resolve_objective(objective)
         if engine == "dask":
-            _score_with_dask(input, output, settings, scorer, top_k=top_k, scheduler=scheduler)
+            _score_with_dask(
+                input,
+                output,
+                settings,
+                scorer,
+                top_k=top_k,
+                scheduler=scheduler,
+                objective=goal,
+                livelihood_mad=threshold,
+            )
             return
         if engine != "pandas":
             typer.echo("error: --engine must be pandas or dask", err=True)
@@ -68,6 +83,8 @@ def score(
                 explain=explain,
                 chunk_rows=chunk_rows,
                 progress=progress,
+                objective=goal,
+                livelihood_mad=threshold,
             )
 
         summary = _run_with_progress_bar(input, run) if sys.stderr.isatty() else run()
@@ -84,6 +101,8 @@ def _score_with_dask(
     *,
     top_k: int,
     scheduler: str | None,
+    objective: str,
+    livelihood_mad: float,
 ) -> None:
     """``--engine dask``: score a Parquet dataset partition by partition."""
     from matcher.batch.dask_engine import score_parquet_with_dask
@@ -96,6 +115,8 @@ def _score_with_dask(
         version=scorer.version,
         top_k=top_k,
         scheduler=scheduler,
+        objective=objective,
+        livelihood_mad=livelihood_mad,
     )
     typer.echo(
         f"dask: {info['partitions']} partitions scored with model {scorer.version} "

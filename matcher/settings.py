@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     store_runs: bool = True
     jobs_dir: Path = Path("jobs")
     sync_cohort_rows: int = Field(default=5_000, ge=0)
+    livelihood_mad: float = Field(
+        default=3000.0,
+        ge=0,
+        description="Net monthly income (MAD) a business must reach to count as a "
+        "livelihood (contract section 7; about the net minimum wage of 2025).",
+    )
     key_cache_seconds: float = Field(
         default=10.0,
         ge=0,

@@ -142,6 +142,7 @@ def create_diagnosis(
         scorer=scorer,
         default_top_k=settings.default_top_k,
         audit=audit,
+        livelihood_mad=settings.livelihood_mad,
     )
     result = answer.to_dict()
     diagnosis_id = write_or_503(

@@ -24,6 +24,7 @@ def run_recommendation(
     scorer: Scorer,
     default_top_k: int,
     audit: AuditContext,
+    livelihood_mad: float,
 ) -> tuple[Profile, RecommendationResult]:
     """Validate the profile against the catalogue, rank, and note the audit fields.
 
@@ -37,6 +38,8 @@ def run_recommendation(
         Used when the body leaves ``top_k`` out.
     audit : AuditContext
         Receives the model version and the profile's sha256.
+    livelihood_mad : float
+        The livelihood threshold (``MATCHER_LIVELIHOOD_MAD``).
 
     Returns
     -------
@@ -47,7 +50,14 @@ def run_recommendation(
     audit.input_hash = profile_hash(profile)
     audit.model_version = scorer.version
     top_k = body.top_k if body.top_k is not None else default_top_k
-    result = recommend(profile, reference=reference, scorer=scorer, top_k=top_k)
+    result = recommend(
+        profile,
+        reference=reference,
+        scorer=scorer,
+        top_k=top_k,
+        objective=body.objective,
+        livelihood_mad=livelihood_mad,
+    )
     return profile, result
 
 
@@ -69,6 +79,7 @@ def create_recommendation(
         scorer=serving.scorer,
         default_top_k=serving.settings.default_top_k,
         audit=serving.audit,
+        livelihood_mad=serving.settings.livelihood_mad,
     )
     # Validated by the response model once, straight from the result objects,
     # and written by pydantic-core: a third of the cost of FastAPI's generic path.
