@@ -15,13 +15,13 @@ from matcher.errors import ObjectiveUnavailableError
 from matcher.features.builder import FeatureColumns, PairFeatureBuilder, feature_frame, n_rows
 from matcher.model.linear import LinearForm
 from matcher.model.livelihood import (
-    INTERVAL_Z,
     OBJECTIVES,
     Estimates,
     Objective,
     check_threshold,
     expected_income,
     livelihood_probability,
+    score_interval,
 )
 from matcher.model.registry import LoadedModel, Registry
 
@@ -192,19 +192,7 @@ class Scorer:
         sigma = self.income_sigma
         low = high = np.full(n, np.nan)
         if self.linear is not None and self.linear.spread is not None:
-            d = self.linear.outputs(features)[:, 0]
-            sd = self.linear.decision_sd(features)
-            ends = np.sort(
-                np.column_stack(
-                    [
-                        self.linear.probability(d - INTERVAL_Z * sd),
-                        self.linear.probability(d + INTERVAL_Z * sd),
-                    ]
-                ),
-                axis=1,
-            )
-            low = np.minimum(np.clip(ends[:, 0], 0.0, 1.0), proba)
-            high = np.maximum(np.clip(ends[:, 1], 0.0, 1.0), proba)
+            low, high = score_interval(proba, self.linear.decision_sd(features))
         return Estimates(
             score=proba,
             score_low=low,
