@@ -174,8 +174,10 @@ def allocate(
     registry: RegistryOpt = None,
     reference: ReferenceOpt = None,
     model: ModelOpt = None,
+    objective: ObjectiveOpt = None,
+    livelihood_mad: LivelihoodOpt = None,
 ) -> None:
-    """Share a budget envelope across a cohort to maximise expected active businesses."""
+    """Share a budget envelope across a cohort to maximise expected livelihoods (or survivals)."""
 
     def go() -> None:
         from matcher.allocation.cohort_file import allocate_file
@@ -192,6 +194,8 @@ def allocate(
             max_share_per_type=max_share_per_type,
             max_per_type_per_commune=max_per_type_per_commune,
             method=method,
+            objective=objective,
+            livelihood_mad=settings.livelihood_mad if livelihood_mad is None else livelihood_mad,
         )
         typer.echo(result)
 
