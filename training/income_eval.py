@@ -4,7 +4,8 @@ Measured on held-out rows that were active at 12 months and report a positive
 ``monthly_income_mad``: the error of log income, the error of the expected
 income in MAD, the share of incomes inside the 80 % predictive interval, and
 calibration by decile of the predicted expected income (mean predicted against
-mean observed in each tenth).
+mean observed in each tenth). On a generated world, :func:`interval_coverage`
+measures how often the 90 % score interval holds the true survival probability.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from scipy.special import ndtri
 
 from matcher.contract import columns as c
 from matcher.model.livelihood import expected_income
+from matcher.model.scorer import Scorer
+from matcher.service import evidence_count, evidence_level
 
 N_DECILES: Final = 10
 PREDICTIVE_LEVEL: Final = 0.8
@@ -37,6 +40,37 @@ def n_income_rows(frame: pd.DataFrame) -> int:
     income = income_column(frame)
     active = frame[c.ACTIVE_12M].to_numpy() == 1
     return int((active & np.isfinite(income) & (income > 0)).sum())
+
+
+def interval_coverage(pairs: pd.DataFrame, scorer: Scorer) -> dict[str, Any] | None:
+    """Share of pairs whose true survival probability (``p_true``) lies in the 90 % interval.
+
+    Overall and by evidence level (funded projects of the type and skill match);
+    ``None`` for a version without intervals.
+    """
+    est = scorer.estimate_pairs(pairs, livelihood_mad=0.0)
+    if len(pairs) == 0 or np.isnan(est.score_low).all():
+        return None
+    truth = pairs["p_true"].to_numpy(dtype=np.float64)
+    inside = (est.score_low <= truth) & (truth <= est.score_high)
+    width = est.score_high - est.score_low
+    levels = np.array(
+        [evidence_level(int(n)) for n in evidence_count(scorer, scorer.feature_columns(pairs))]
+    )
+    return {
+        "n_pairs": len(pairs),
+        "coverage": round(float(inside.mean()), 4),
+        "mean_width": round(float(width.mean()), 4),
+        "by_evidence": {
+            str(level): {
+                "n": int((levels == level).sum()),
+                "coverage": round(float(inside[levels == level].mean()), 4),
+                "mean_width": round(float(width[levels == level].mean()), 4),
+            }
+            for level in ("thin", "moderate", "solid")
+            if (levels == level).any()
+        },
+    }
 
 
 def income_report(
@@ -93,4 +127,4 @@ def income_report(
     }
 
 
-__all__ = ["income_column", "income_report", "n_income_rows"]
+__all__ = ["income_column", "income_report", "interval_coverage", "n_income_rows"]

@@ -37,7 +37,7 @@ from matcher.reference import Reference
 from training.evaluate import eligible_truth_pairs, holdout_report, outcome_metrics, world_report
 from training.evidence import evidence_table, feature_importance
 from training.history import load_history
-from training.income_eval import income_column, income_report
+from training.income_eval import income_column, income_report, interval_coverage
 from training.pipeline import CANDIDATES, build_pipeline
 from training.split import Split, chronological_split
 
@@ -222,6 +222,9 @@ def _world_metrics(
     # judged against them is the one registered (fitted on the whole history).
     world = world_report(pairs, scorer=scorer, history=history, reference=reference)
     world["cohort"] = str(eval_cohort)
+    interval = interval_coverage(pairs, scorer)
+    if interval is not None:
+        world["interval"] = interval
     return world
 
 

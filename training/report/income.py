@@ -21,6 +21,47 @@ from training.report.format import (
 )
 
 
+def interval_section(metrics: dict[str, Any]) -> str:
+    """Coverage of the 90 % score intervals against a world's truth (or why not measured)."""
+    parts = [
+        "## How sure: score intervals",
+        "Every score comes with a 90 % interval (`score_low`, `score_high`): the Laplace "
+        "standard deviation of the logit (from the penalised fit's inverse Hessian) around "
+        "the calibrated probability. It is wide where the history says little about the "
+        "pair (few funded projects of the type or market, a profile unlike the history).",
+    ]
+    interval = as_dict(as_dict(metrics.get("world")).get("interval"))
+    if not interval:
+        parts.append(
+            f"Coverage: {NA} (it needs a cohort with ground truth, i.e. a generated world)."
+        )
+        return "\n\n".join(parts)
+    rows = [
+        (
+            "all pairs",
+            fmt_count(interval.get("n_pairs")),
+            fmt_pct(interval.get("coverage")),
+            fmt_number(interval.get("mean_width")),
+        )
+    ]
+    for level, r in as_dict(interval.get("by_evidence")).items():
+        r = as_dict(r)
+        rows.append(
+            (
+                f"{level} evidence",
+                fmt_count(r.get("n")),
+                fmt_pct(r.get("coverage")),
+                fmt_number(r.get("mean_width")),
+            )
+        )
+    parts.append(
+        "Share of the cohort's eligible pairs whose **true** survival probability lies "
+        "inside the interval (target 85-95 %):"
+    )
+    parts.append(table(["Pairs", "n", "Coverage", "Mean width"], rows))
+    return "\n\n".join(parts)
+
+
 def income_section(manifest: dict[str, Any], metrics: dict[str, Any]) -> str:
     """Whether income was learned, its error, and calibration by decile."""
     info = as_dict(manifest.get("income"))
@@ -78,4 +119,4 @@ def income_section(manifest: dict[str, Any], metrics: dict[str, Any]) -> str:
     return "\n\n".join(parts)
 
 
-__all__ = ["income_section"]
+__all__ = ["income_section", "interval_section"]

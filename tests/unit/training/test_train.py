@@ -192,6 +192,12 @@ def test_the_version_learns_income_and_reports_it(trained: Trained, reference: R
     card = (trained.root / trained.result.version / "report.md").read_text(encoding="utf-8")
     assert "## Income and livelihood" in card
     assert "Calibration by decile of predicted income" in card
+    interval = trained.result.metrics["world"]["interval"]
+    assert interval["n_pairs"] == trained.result.metrics["world"]["n_pairs"]
+    # a 600-row history: wide intervals that hold most true probabilities
+    assert 0.7 <= interval["coverage"] <= 1.0
+    assert "## How sure: score intervals" in card
+    assert f"| all pairs | {interval['n_pairs']:,} |" in card
     scorer = Scorer.load(registry, trained.result.version, reference=reference)
     assert scorer.has_income
     assert scorer.resolve_objective(None) == "livelihood"
