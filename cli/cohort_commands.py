@@ -176,6 +176,14 @@ def allocate(
     model: ModelOpt = None,
     objective: ObjectiveOpt = None,
     livelihood_mad: LivelihoodOpt = None,
+    min_per_region: Annotated[
+        int | None,
+        typer.Option(
+            "--min-per-region",
+            min=0,
+            help="Fund at least N people in every region (fewer where fewer have an option)",
+        ),
+    ] = None,
 ) -> None:
     """Share a budget envelope across a cohort to maximise expected livelihoods (or survivals)."""
 
@@ -196,6 +204,7 @@ def allocate(
             method=method,
             objective=objective,
             livelihood_mad=settings.livelihood_mad if livelihood_mad is None else livelihood_mad,
+            min_per_region=min_per_region,
         )
         typer.echo(result)
 

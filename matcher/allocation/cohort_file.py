@@ -64,6 +64,7 @@ def allocate_cohort(
     method: str = "auto",
     objective: str | None = None,
     livelihood_mad: float = DEFAULT_LIVELIHOOD_MAD,
+    min_per_region: int | None = None,
 ) -> CohortAllocation:
     """Validate a cohort text frame, score it and allocate the envelope.
 
@@ -88,6 +89,7 @@ def allocate_cohort(
         max_share_per_type=max_share_per_type,
         max_per_type_per_commune=max_per_type_per_commune,
         method=cast(Method, method),
+        min_per_region=min_per_region,
     )
     assignments = _with_estimates(result.assignments, candidates)
     result = replace(result, assignments=assignments)
@@ -173,6 +175,7 @@ def allocate_file(
     method: str = "auto",
     objective: str | None = None,
     livelihood_mad: float = DEFAULT_LIVELIHOOD_MAD,
+    min_per_region: int | None = None,
 ) -> str:
     """Allocate a cohort file; write the allocation, rejects, waiting list, report and plot.
 
@@ -189,6 +192,7 @@ def allocate_file(
         method=method,
         objective=objective,
         livelihood_mad=livelihood_mad,
+        min_per_region=min_per_region,
     )
     alloc = run.allocation
     out = alloc.assignments.assign(model_version=scorer.version, objective=run.objective)

@@ -293,3 +293,24 @@ def test_everyone_funded_says_nobody_is_left(
     assert "nobody left to fund" in result.output
     waiting = read_csv(output.with_name(output.name + ".waiting.csv"))
     assert waiting.empty
+
+
+def test_min_per_region_funds_someone_in_every_region_with_an_option(
+    tmp_path: Path, trained_registry_path: Path, operation: Path
+) -> None:
+    output = tmp_path / "allocation.csv"
+    result = allocate(trained_registry_path, operation, output, "150000", "--min-per-region", "1")
+    assert result.exit_code == 0, result.output
+    out = read_allocation(output)
+    assert out["cost_mad"].sum() <= 150_000
+    cohort = read_csv(operation).set_index("beneficiary_id")
+    waiting = read_csv(output.with_name(output.name + ".waiting.csv"))
+    with_option = set(out.loc[out["project_type_id"] != "", "beneficiary_id"]) | set(
+        waiting["beneficiary_id"]
+    )
+    regions = {cohort.loc[b, "region_id"] for b in with_option}
+    funded = out.loc[out["project_type_id"] != "", "beneficiary_id"]
+    assert {cohort.loc[b, "region_id"] for b in funded} == regions
+    tight = allocate(trained_registry_path, operation, output, "1000", "--min-per-region", "1")
+    assert tight.exit_code == 2
+    assert "cannot be met within the envelope" in tight.output
