@@ -10,7 +10,8 @@ history, and compare with the world's truth on every eligible cohort pair:
 * livelihood NDCG@5 against the true livelihood (target >= 0.95);
 * expected income against the true expected income by quintile of the
   prediction (target: within +/-10 % in every quintile);
-* survival NDCG@5 and ECE of the top 5 against the truth (kept: >= 0.96, <= 0.03).
+* survival NDCG@5 and ECE of the top 5 against the truth (kept: >= 0.96, <= 0.03);
+* the stereotype shift (points, 95 % bootstrap interval) under both objectives.
 
 Usage (about 30-40 s per seed on 2 cores):
 
@@ -35,6 +36,7 @@ from matcher.reference import Reference, load_reference
 from matcher.service import evidence_count, evidence_level
 from training.evaluate import eligible_truth_pairs, ranking_metrics
 from training.evidence import evidence_table
+from training.fairness import pushed_sectors, stereotype_shift
 from training.generator import generate_world
 from training.generator.income_truth import livelihood_truth
 from training.history import validate_history
@@ -88,7 +90,7 @@ def income_by_quintile(pairs: pd.DataFrame) -> list[dict[str, float]]:
 
 def run(seed: int, n_history: int, n_cohort: int, reference: Reference) -> dict[str, Any]:
     world = generate_world(reference, n_history=n_history, n_cohort=n_cohort, seed=seed)
-    scorer, _, fit_seconds = fit_scorer(world, reference)
+    scorer, history, fit_seconds = fit_scorer(world, reference)
     cohort, _ = validate_profiles(world.cohort.astype("str").fillna(""), reference)
     truth = livelihood_truth(world, threshold_mad=THRESHOLD)
     pairs = eligible_truth_pairs(cohort, truth, reference)
@@ -110,6 +112,12 @@ def run(seed: int, n_history: int, n_cohort: int, reference: Reference) -> dict[
     pairs["width_quartile"] = pd.qcut(widths.rank(method="first"), 4, labels=False) + 1
     groups = pairs[c.BENEFICIARY_ID].to_numpy()
     survival = ranking_metrics(pairs, est.score, top_k=5)
+    sectors = reference.project_types["sector_id"]
+    pairs["_sector"] = sectors.reindex(pairs[c.PROJECT_TYPE_ID]).to_numpy()
+    shift = {
+        goal: stereotype_shift(pairs, est.value(goal), pushed=pushed_sectors(history, sectors))
+        for goal in ("livelihood", "survival")
+    }
     return {
         "seed": seed,
         "fit_seconds": round(fit_seconds, 1),
@@ -130,6 +138,12 @@ def run(seed: int, n_history: int, n_cohort: int, reference: Reference) -> dict[
         "income_by_quintile": income_by_quintile(pairs),
         "survival_ndcg_at_5": survival["ndcg_at_5"],
         "survival_ece_top5": survival["ece_top5_vs_truth"],
+        "stereotype_shift": {
+            goal: None
+            if audit is None
+            else {k: audit[k] for k in ("pushed_sectors", "shift_points", "interval", "steering")}
+            for goal, audit in shift.items()
+        },
     }
 
 
