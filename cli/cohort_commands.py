@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.context import (
+    LivelihoodOpt,
     ModelOpt,
+    ObjectiveOpt,
     ReferenceOpt,
     RegistryOpt,
     command_settings,
@@ -90,6 +92,8 @@ def score(
     ] = None,
     labels: LabelsOpt = None,
     csv_locale: CsvLocaleOpt = "en",
+    objective: ObjectiveOpt = None,
+    livelihood_mad: LivelihoodOpt = None,
 ) -> None:
     """Score every beneficiary of a cohort file (rejects go to FILE.rejects.csv)."""
     _refuse_overwriting_input(input, output)
@@ -100,8 +104,19 @@ def score(
 
         settings = command_settings(registry, reference)
         ref, scorer = load_scoring(settings, model)
+        threshold = settings.livelihood_mad if livelihood_mad is None else livelihood_mad
+        goal = scorer.resolve_objective(objective)
         if engine == "dask":
-            _score_with_dask(input, output, settings, scorer, top_k=top_k, scheduler=scheduler)
+            _score_with_dask(
+                input,
+                output,
+                settings,
+                scorer,
+                top_k=top_k,
+                scheduler=scheduler,
+                objective=goal,
+                livelihood_mad=threshold,
+            )
             return
         if engine != "pandas":
             typer.echo("error: --engine must be pandas or dask", err=True)
@@ -118,6 +133,8 @@ def score(
                 chunk_rows=chunk_rows,
                 progress=progress,
                 style=style,
+                objective=goal,
+                livelihood_mad=threshold,
             )
 
         summary = _run_with_progress_bar(input, run) if sys.stderr.isatty() else run()
@@ -134,6 +151,8 @@ def _score_with_dask(
     *,
     top_k: int,
     scheduler: str | None,
+    objective: str,
+    livelihood_mad: float,
 ) -> None:
     """``--engine dask``: score a Parquet dataset partition by partition."""
     from matcher.batch.dask_engine import score_parquet_with_dask
@@ -146,6 +165,8 @@ def _score_with_dask(
         version=scorer.version,
         top_k=top_k,
         scheduler=scheduler,
+        objective=objective,
+        livelihood_mad=livelihood_mad,
     )
     typer.echo(
         f"dask: {info['partitions']} partitions scored with model {scorer.version} "
@@ -205,8 +226,18 @@ def allocate(
     model: ModelOpt = None,
     labels: LabelsOpt = None,
     csv_locale: CsvLocaleOpt = "en",
+    objective: ObjectiveOpt = None,
+    livelihood_mad: LivelihoodOpt = None,
+    min_per_region: Annotated[
+        int | None,
+        typer.Option(
+            "--min-per-region",
+            min=0,
+            help="Fund at least N people in every region (fewer where fewer have an option)",
+        ),
+    ] = None,
 ) -> None:
-    """Share a budget envelope across a cohort to maximise expected active businesses."""
+    """Share a budget envelope across a cohort to maximise expected livelihoods (or survivals)."""
     _refuse_overwriting_input(input, output)
     style = _style(labels, csv_locale)
 
@@ -226,6 +257,9 @@ def allocate(
             max_per_type_per_commune=max_per_type_per_commune,
             method=method,
             style=style,
+            objective=objective,
+            livelihood_mad=settings.livelihood_mad if livelihood_mad is None else livelihood_mad,
+            min_per_region=min_per_region,
         )
         typer.echo(result)
 

@@ -26,6 +26,22 @@ ReferenceOpt = Annotated[
     typer.Option("--reference", help="Reference catalogue folder [env MATCHER_REFERENCE]"),
 ]
 ModelOpt = Annotated[str | None, typer.Option("--model", help="Model version (default: active)")]
+ObjectiveOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--objective",
+        help="livelihood or survival: what rank follows (default: livelihood when the "
+        "version has an income part, survival otherwise)",
+    ),
+]
+LivelihoodOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--livelihood-mad",
+        min=0,
+        help="Net monthly income (MAD) a livelihood must reach [env MATCHER_LIVELIHOOD_MAD]",
+    ),
+]
 DatabaseUrlOpt = Annotated[str | None, typer.Option(help="[env MATCHER_DATABASE_URL]")]
 
 

@@ -61,6 +61,14 @@ class Recommendation:
     """The trades the type needs when the person holds none of them (trained or worked)."""
     missing_trade_text: dict[str, str] | None = None
     """"Needs a trade the person does not hold: X" in fr/ar/en (None when none is missing)."""
+    livelihood: float | None = None
+    """P(active at 12 months and income >= the threshold); None without an income part."""
+    expected_income_mad: float | None = None
+    """Expected net monthly income if active; None without an income part."""
+    score_low: float | None = None
+    """Lower end of the 90 % interval of ``score``; None for a version without one."""
+    score_high: float | None = None
+    """Upper end of the 90 % interval of ``score``."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,8 @@ class QualificationGap:
     rank_with: int
     names: dict[str, str] = field(default_factory=dict)
     trade_names: dict[str, str] = field(default_factory=dict)
+    objective: str = "survival"
+    """What ``score_without`` and ``score_with`` measure: survival or livelihood."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,10 @@ class RecommendationResult:
     recommendations: tuple[Recommendation, ...]
     excluded: tuple[Exclusion, ...]
     qualification_gaps: tuple[QualificationGap, ...]
+    objective: str = "survival"
+    """What the ranking, reasons and gaps follow: ``survival`` or ``livelihood``."""
+    livelihood_mad: float | None = None
+    """The livelihood threshold (net MAD per month) used."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (reasons keep their direction)."""

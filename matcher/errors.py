@@ -153,6 +153,13 @@ class TrainingDataError(MatcherError):
     http_status = HTTPStatus.UNPROCESSABLE_ENTITY
 
 
+class ObjectiveUnavailableError(MatcherError):
+    """A ranking objective the model version cannot serve (livelihood without income)."""
+
+    code = "objective_unavailable"
+    http_status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
 class NotFoundError(MatcherError):
     """A stored record (diagnosis, job) does not exist."""
 

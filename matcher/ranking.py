@@ -33,10 +33,14 @@ def rank_order(scores: NDArray[np.float64], type_ids: Sequence[str]) -> NDArray[
     return order
 
 
-def rank_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Sort scored pairs within each person (:data:`ROW`) and number them in ``rank``."""
+def rank_pairs(pairs: pd.DataFrame, *, by: str = c.SCORE) -> pd.DataFrame:
+    """Sort scored pairs within each person (:data:`ROW`) and number them in ``rank``.
+
+    Within a person, descending ``by`` (``score``, or ``livelihood`` when the
+    objective is livelihood), ties broken by ``project_type_id``.
+    """
     ranked = pairs.sort_values(
-        [ROW, c.SCORE, c.PROJECT_TYPE_ID], ascending=[True, False, True], kind="stable"
+        [ROW, by, c.PROJECT_TYPE_ID], ascending=[True, False, True], kind="stable"
     ).reset_index(drop=True)
     ranked[c.RANK] = ranked.groupby(ROW, sort=False).cumcount().to_numpy() + 1
     return ranked

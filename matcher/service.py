@@ -9,7 +9,7 @@ gets the same ranking whichever door it comes through.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -24,13 +24,14 @@ from matcher.contract.tables import join_list, split_list
 from matcher.domain import (
     Exclusion,
     Profile,
-    QualificationGap,
     Recommendation,
     RecommendationResult,
 )
 from matcher.model.explanation import FACTORS, SCORE_DECIMALS, factor_effects, top_reasons
 from matcher.model.facts import PairTrades, pair_facts
+from matcher.model.livelihood import DEFAULT_LIVELIHOOD_MAD, Estimates, Objective
 from matcher.model.scorer import Scorer
+from matcher.qualification import gap_candidates, select_gaps
 from matcher.ranking import ROW, rank_order, rank_pairs, top_k_options
 from matcher.reference import Reference
 from matcher.wording import EXCLUSION_TEXT, missing_trade_text
@@ -41,18 +42,49 @@ DEFAULT_TOP_K: Final = 5
 MAX_TOP_K: Final = 50
 THIN_EVIDENCE: Final = 20
 SOLID_EVIDENCE: Final = 80
-MIN_GAP_GAIN: Final = 0.02
+INCOME_DECIMALS: Final = 2
+ESTIMATE_COLUMNS: Final[tuple[str, ...]] = (
+    "livelihood",
+    "expected_income_mad",
+    "score_low",
+    "score_high",
+)
+"""Contract section 7's columns, beside ``score``."""
+
+
+def estimate_columns(estimates: Estimates) -> dict[str, NDArray[np.float64]]:
+    """``score`` and the section 7 columns, rounded as shown."""
+    return {
+        c.SCORE: np.round(estimates.score, SCORE_DECIMALS),
+        "livelihood": np.round(estimates.livelihood, SCORE_DECIMALS),
+        "expected_income_mad": np.round(estimates.expected_income_mad, INCOME_DECIMALS),
+        "score_low": np.round(estimates.score_low, SCORE_DECIMALS),
+        "score_high": np.round(estimates.score_high, SCORE_DECIMALS),
+    }
 
 
 def score_eligible_pairs(
-    profiles: pd.DataFrame, *, reference: Reference, scorer: Scorer
+    profiles: pd.DataFrame,
+    *,
+    reference: Reference,
+    scorer: Scorer,
+    objective: str | None = None,
+    livelihood_mad: float = DEFAULT_LIVELIHOOD_MAD,
 ) -> pd.DataFrame:
     """Score every eligible (profile, project type) pair.
 
     Returns a frame with ``_row`` (position in ``profiles``), the profile
-    columns, ``project_type_id`` and ``score``, ranked within each person by
-    descending score, ties broken by ``project_type_id``, with ``rank``.
+    columns, ``project_type_id``, ``score``, ``livelihood``,
+    ``expected_income_mad``, ``score_low`` and ``score_high``, ranked within
+    each person by the objective (descending ``livelihood`` or ``score``), ties
+    broken by ``project_type_id``, with ``rank``.
+
+    Raises
+    ------
+    ObjectiveUnavailableError
+        ``livelihood`` asked of a version without an income part.
     """
+    goal = scorer.resolve_objective(objective)
     elig = check_eligibility(profiles, reference.type_rules)
     rows, cols = np.nonzero(elig.eligible)
     type_ids = np.asarray(elig.project_type_ids, dtype=object)
@@ -60,8 +92,9 @@ def score_eligible_pairs(
     pairs = pairs.assign(
         **{ROW: rows.astype(np.int64), c.PROJECT_TYPE_ID: pd.array(type_ids[cols], dtype="str")},
     )
-    scores = scorer.score_pairs(pairs)
-    return rank_pairs(pairs.assign(**{c.SCORE: np.round(scores, SCORE_DECIMALS)}))
+    estimates = scorer.estimate_pairs(pairs, livelihood_mad=livelihood_mad)
+    by = "livelihood" if goal == "livelihood" else c.SCORE
+    return rank_pairs(pairs.assign(**estimate_columns(estimates)), by=by)
 
 
 def rank_cohort(
@@ -71,25 +104,47 @@ def rank_cohort(
     scorer: Scorer,
     top_k: int = DEFAULT_TOP_K,
     explain: bool = False,
+    objective: str | None = None,
+    livelihood_mad: float = DEFAULT_LIVELIHOOD_MAD,
 ) -> pd.DataFrame:
     """Top-k eligible project types for every person of a canonical profile frame.
 
     Returns one row per (beneficiary, recommended type): ``beneficiary_id``,
     ``rank``, ``project_type_id``, ``score``, ``sector_id``, ``cost_mad``,
-    ``budget_mad``, ``n_eligible`` (and ``reasons`` when ``explain``).
+    ``budget_mad``, ``n_eligible``, ``livelihood``, ``expected_income_mad``,
+    ``score_low``, ``score_high`` (and ``reasons`` when ``explain``). ``rank``
+    follows ``objective`` (``None``: livelihood when the version has an income
+    part, survival otherwise).
     """
     _check_top_k(top_k)
-    pairs = score_eligible_pairs(profiles, reference=reference, scorer=scorer)
+    goal = scorer.resolve_objective(objective)
+    pairs = score_eligible_pairs(
+        profiles, reference=reference, scorer=scorer, objective=goal, livelihood_mad=livelihood_mad
+    )
     pairs["n_eligible"] = pairs.groupby(ROW, sort=False)[c.RANK].transform("max")
-    out = top_k_options(pairs, reference=reference, top_k=top_k, keep=[c.BUDGET_MAD, "n_eligible"])
+    keep = [c.BUDGET_MAD, "n_eligible", *ESTIMATE_COLUMNS]
+    out = top_k_options(pairs, reference=reference, top_k=top_k, keep=keep)
     out["n_eligible"] = out["n_eligible"].astype(np.int64)
     if explain and len(out):
         top = pairs.loc[pairs[c.RANK] <= top_k].drop(columns=[ROW, "n_eligible"])
-        _, effects, _ = factor_effects(scorer.feature_columns(top), scorer)
+        _, effects, _ = factor_effects(
+            scorer.feature_columns(top), scorer, value=_measure(scorer, goal, livelihood_mad)
+        )
         out["reasons"] = [
             " | ".join(f"{r.factor}:{r.effect:+.3f}" for r in top_reasons(e)) for e in effects
         ]
     return out
+
+
+def _measure(
+    scorer: Scorer, objective: Objective, livelihood_mad: float
+) -> Callable[[Mapping[str, Any]], NDArray[np.float64]]:
+    """What the objective ranks by, as a function of feature columns."""
+
+    def measure(features: Mapping[str, Any]) -> NDArray[np.float64]:
+        return scorer.objective_values(features, objective=objective, livelihood_mad=livelihood_mad)
+
+    return measure
 
 
 def _check_top_k(top_k: int) -> None:
@@ -128,6 +183,8 @@ def recommend(
     scorer: Scorer,
     top_k: int = DEFAULT_TOP_K,
     with_gaps: bool = True,
+    objective: str | None = None,
+    livelihood_mad: float = DEFAULT_LIVELIHOOD_MAD,
 ) -> RecommendationResult:
     """Recommend project types for one person, with reasons, gaps and exclusions.
 
@@ -145,33 +202,42 @@ def recommend(
         How many eligible types to rank (1-50).
     with_gaps : bool
         Compute qualification gaps.
+    objective : {"livelihood", "survival"} or None
+        What the ranking, the reasons and the gaps follow; ``None``: livelihood
+        when the version has an income part, survival otherwise.
+    livelihood_mad : float
+        Net monthly income (MAD) a livelihood must reach.
 
     Raises
     ------
     InvalidProfileError
         If the profile names unknown regions, trades, sectors or communes.
+    ObjectiveUnavailableError
+        ``livelihood`` asked of a version without an income part.
     """
     _check_top_k(top_k)
+    goal = scorer.resolve_objective(objective)
     check_profile(profile, reference)
     row = profile_to_row(profile)
     elig = check_eligibility({k: np.array([v]) for k, v in row.items()}, reference.type_rules)
     eligible_ids = [t for t, ok in zip(elig.project_type_ids, elig.eligible[0], strict=True) if ok]
-    trials = _gap_candidates(str(row[c.TRAININGS]), eligible_ids, reference) if with_gaps else []
-    scored = _score_options(row, eligible_ids, trials, scorer)
-    order = rank_order(scored.scores, eligible_ids)
+    trials = gap_candidates(str(row[c.TRAININGS]), eligible_ids, reference) if with_gaps else []
+    scored = _score_options(row, eligible_ids, trials, scorer, goal, livelihood_mad)
+    order = rank_order(scored.values, eligible_ids)
     ranks = {eligible_ids[k]: r for r, k in enumerate(order, start=1)}
     recs = [
         _recommendation(rank, eligible_ids[k], k, scored, profile=profile, reference=reference)
         for rank, k in enumerate(order[:top_k], start=1)
     ]
     excluded = _exclusions(elig)
-    gaps = _select_gaps(
+    gaps = select_gaps(
         trials,
-        scored.trial_scores,
-        dict(zip(eligible_ids, scored.scores, strict=True)),
+        scored.trial_values,
+        dict(zip(eligible_ids, scored.values, strict=True)),
         ranks,
         reference=reference,
         top_k=top_k,
+        objective=goal,
     )
     logger.debug(
         "recommend beneficiary=%s model=%s top_k=%d eligible=%d excluded=%d gaps=%d",
@@ -190,17 +256,24 @@ def recommend(
         recommendations=tuple(recs),
         excluded=tuple(excluded),
         qualification_gaps=tuple(gaps),
+        objective=goal,
+        livelihood_mad=float(livelihood_mad),
     )
 
 
 @dataclass(frozen=True)
 class _ScoredOptions:
-    """One person's eligible options scored, with reasons' effects and gap trials."""
+    """One person's eligible options scored, with reasons' effects and gap trials.
 
-    scores: NDArray[np.float64]
+    ``values`` (what the objective ranks by), ``effects`` and ``trial_values``
+    are in the objective's terms; ``estimates`` holds every shown figure.
+    """
+
+    values: NDArray[np.float64]
     effects: NDArray[np.float64]
     evidence: NDArray[np.int64]
-    trial_scores: NDArray[np.float64]
+    trial_values: NDArray[np.float64]
+    estimates: dict[str, NDArray[np.float64]]
     features: Mapping[str, NDArray[Any]]
 
 
@@ -209,6 +282,8 @@ def _score_options(
     eligible_ids: list[str],
     trials: list[tuple[str, str]],
     scorer: Scorer,
+    objective: Objective,
+    livelihood_mad: float,
 ) -> _ScoredOptions:
     """Score the eligible pairs, their neutralised copies and the gap trials at once."""
     n_base = len(eligible_ids)
@@ -224,14 +299,19 @@ def _score_options(
     )
     pairs[c.PROJECT_TYPE_ID] = np.array(pair_types, dtype=object)
     if not n_base:
+        empty = np.zeros(0)
         return _ScoredOptions(
-            np.zeros(0), np.zeros((0, len(FACTORS))), np.zeros(0, np.int64), np.zeros(0), {}
+            empty, np.zeros((0, len(FACTORS))), np.zeros(0, np.int64), empty, {}, {}
         )
     features = scorer.feature_columns(pairs)
     base = {name: values[:n_base] for name, values in features.items()}
     trial = {name: values[n_base:] for name, values in features.items()}
-    scores, effects, trial_scores = factor_effects(base, scorer, extra=trial)
-    return _ScoredOptions(scores, effects, evidence_count(scorer, base), trial_scores, base)
+    values, effects, trial_values = factor_effects(
+        base, scorer, extra=trial, value=_measure(scorer, objective, livelihood_mad)
+    )
+    shown = estimate_columns(scorer.estimate_features(base, livelihood_mad=livelihood_mad))
+    evidence = evidence_count(scorer, base)
+    return _ScoredOptions(values, effects, evidence, trial_values, shown, base)
 
 
 def _recommendation(
@@ -255,10 +335,11 @@ def _recommendation(
     )
     facts = pair_facts({name: values[k] for name, values in scored.features.items()}, trades)
     missing = trades.missing()
+    shown = {name: _optional(values[k]) for name, values in scored.estimates.items()}
     return Recommendation(
         rank=rank,
         project_type_id=ptype,
-        score=float(scored.scores[k]),
+        score=float(scored.estimates[c.SCORE][k]),
         sector_id=reference.type_sector[ptype],
         cost_mad=cost,
         budget_mad=budget,
@@ -269,7 +350,17 @@ def _recommendation(
         names=reference.names[ptype],
         missing_trades=missing,
         missing_trade_text=missing_trade_text([reference.names[t] for t in missing]),
+        livelihood=shown["livelihood"],
+        expected_income_mad=shown["expected_income_mad"],
+        score_low=shown["score_low"],
+        score_high=shown["score_high"],
     )
+
+
+def _optional(value: float) -> float | None:
+    """A finite number as a float, NaN as None (the version cannot say)."""
+    number = float(value)
+    return number if np.isfinite(number) else None
 
 
 def _exclusions(elig: Eligibility) -> list[Exclusion]:
@@ -286,63 +377,9 @@ def _exclusions(elig: Eligibility) -> list[Exclusion]:
     ]
 
 
-def _gap_candidates(
-    trainings: str, eligible_ids: list[str], reference: Reference
-) -> list[tuple[str, str]]:
-    """(type, trade) pairs: an eligible type's required trade the person lacks."""
-    have = set(split_list(trainings))
-    out: list[tuple[str, str]] = []
-    for ptype in eligible_ids:
-        required = reference.type_required_trades[ptype]
-        if required and not have & set(required):
-            out.extend((ptype, str(t)) for t in required)
-    return out
-
-
-def _select_gaps(
-    trials: list[tuple[str, str]],
-    trial_scores: NDArray[np.float64],
-    scores: dict[str, float],
-    ranks: dict[str, int],
-    *,
-    reference: Reference,
-    top_k: int,
-    max_gaps: int = 3,
-) -> list[QualificationGap]:
-    """Trainings that would lift an eligible type into (or up) the short list.
-
-    A gap is kept when adding the training raises the type's score by at least
-    :data:`MIN_GAP_GAIN` and the new score would rank it higher than now; the
-    best training per type is kept, those reaching the top-k first.
-    """
-    if not trials:
-        return []
-    sorted_scores = np.sort(np.asarray(list(scores.values())))[::-1]
-    best: dict[str, QualificationGap] = {}
-    for (ptype, trade), new in zip(trials, trial_scores, strict=True):
-        old = float(scores[ptype])
-        new_rank = int((sorted_scores > new).sum()) + 1
-        if new - old < MIN_GAP_GAIN or new_rank >= ranks[ptype]:
-            continue
-        gap = QualificationGap(
-            project_type_id=ptype,
-            trade_id=trade,
-            score_without=round(old, 6),
-            score_with=round(float(new), 6),
-            rank_without=ranks[ptype],
-            rank_with=new_rank,
-            names=reference.names[ptype],
-            trade_names=reference.names[trade],
-        )
-        current = best.get(ptype)
-        if current is None or (gap.score_with, trade) > (current.score_with, current.trade_id):
-            best[ptype] = gap
-    ordered = sorted(best.values(), key=lambda g: (g.rank_with > top_k, -g.score_with))
-    return ordered[:max_gaps]
-
-
 __all__ = [
     "DEFAULT_TOP_K",
+    "ESTIMATE_COLUMNS",
     "evidence_level",
     "rank_cohort",
     "recommend",

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
         description="Largest JSON request body (bytes); larger ones answer 413 before "
         "authentication and parsing.",
     )
+    livelihood_mad: float = Field(
+        default=3000.0,
+        ge=0,
+        description="Net monthly income (MAD) a business must reach to count as a "
+        "livelihood (contract section 7; about the net minimum wage of 2025).",
+    )
     key_cache_seconds: float = Field(
         default=10.0,
         ge=0,

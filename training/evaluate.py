@@ -23,8 +23,10 @@ from numpy.typing import NDArray
 
 from matcher.contract import columns as c
 from matcher.contract.eligibility import check_eligibility
+from matcher.model.livelihood import DEFAULT_LIVELIHOOD_MAD
 from matcher.model.scorer import Scorer
 from matcher.reference import Reference
+from training.fairness import pushed_sectors, stereotype_shift
 from training.metrics import (
     OUTCOME_METRICS,
     brier,
@@ -231,6 +233,12 @@ def world_report(
     report["by_group"] = by_group
     model_mix = sector_mix(pairs, scores)
     truth_mix = sector_mix(pairs, pairs["p_true"].to_numpy(dtype=np.float64))
+    objective = scorer.resolve_objective(None)
+    ranked_by = scorer.estimate_pairs(pairs, livelihood_mad=DEFAULT_LIVELIHOOD_MAD).value(objective)
+    pushed = pushed_sectors(history, reference.project_types["sector_id"])
+    shift = stereotype_shift(pairs, ranked_by, pushed=pushed)
+    if shift is not None:
+        report["stereotype_shift"] = {"objective": objective, **shift}
     report["sector_mix_top3"] = {
         "model": model_mix.to_dict(orient="index"),
         "truth": truth_mix.to_dict(orient="index"),

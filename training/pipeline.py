@@ -17,6 +17,12 @@
   isotonic calibration on cross-validated predictions.
 
 Candidates are compared by grouped cross-validation in :mod:`training.train`.
+
+With ``income=True`` the final step is a
+:class:`~matcher.model.survival_income.SurvivalIncomeModel`: the calibrated
+candidate plus a ridge regression of log net monthly income of active projects
+on the same pair features, through the same preprocessing as the logit (type
+and market effects shrunk by the same scaled dummies).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
@@ -40,6 +46,7 @@ from matcher.features.builder import (
     PairFeatureBuilder,
     scale_block,
 )
+from matcher.model.survival_income import SurvivalIncomeModel
 from matcher.reference import Reference
 
 CANDIDATES: Final[tuple[str, ...]] = ("logit", "hgb")
@@ -50,6 +57,9 @@ TYPE_SCALE: Final = 0.25
 """Scale of the project-type dummies (deviations from the type's income record)."""
 MARKET_SCALE: Final = 0.35
 """Scale of the region x sector dummies (deviations from the market's income record)."""
+INCOME_ALPHA: Final = 1.0
+"""Ridge penalty of the log-income model: about residual variance (0.2) over the
+logit's prior variance (``LOGIT_C``), so both shrink categories alike."""
 
 
 def _dummies(factor: float) -> Pipeline:
@@ -57,6 +67,31 @@ def _dummies(factor: float) -> Pipeline:
         OneHotEncoder(handle_unknown="ignore", sparse_output=False, min_frequency=5),
         FunctionTransformer(functools.partial(scale_block, factor=factor)),
     )
+
+
+def preprocessor() -> ColumnTransformer:
+    """Standardised numeric features and scaled (shrunk) category dummies."""
+    return ColumnTransformer(
+        [
+            (
+                "num",
+                make_pipeline(
+                    SimpleImputer(strategy="median", keep_empty_features=True),
+                    StandardScaler(),
+                ),
+                list(NUMERIC_FEATURES),
+            ),
+            ("type", _dummies(TYPE_SCALE), ["project_type"]),
+            ("cat", _dummies(CATEGORY_SCALE), ["sector", "region"]),
+            ("market", _dummies(MARKET_SCALE), ["region_sector"]),
+        ],
+        verbose_feature_names_out=False,
+    )
+
+
+def income_estimator() -> Pipeline:
+    """Ridge regression of log net monthly income on the pair features."""
+    return make_pipeline(preprocessor(), Ridge(alpha=INCOME_ALPHA))
 
 
 def base_estimator(candidate: str, *, random_state: int = 0) -> Any:
@@ -77,30 +112,19 @@ def base_estimator(candidate: str, *, random_state: int = 0) -> Any:
             random_state=random_state,
         )
     if candidate == "logit":
-        prep = ColumnTransformer(
-            [
-                (
-                    "num",
-                    make_pipeline(
-                        SimpleImputer(strategy="median", keep_empty_features=True),
-                        StandardScaler(),
-                    ),
-                    list(NUMERIC_FEATURES),
-                ),
-                ("type", _dummies(TYPE_SCALE), ["project_type"]),
-                ("cat", _dummies(CATEGORY_SCALE), ["sector", "region"]),
-                ("market", _dummies(MARKET_SCALE), ["region_sector"]),
-            ],
-            verbose_feature_names_out=False,
-        )
         return make_pipeline(
-            prep, LogisticRegression(C=LOGIT_C, solver="newton-cholesky", max_iter=500)
+            preprocessor(), LogisticRegression(C=LOGIT_C, solver="newton-cholesky", max_iter=500)
         )
     raise ValueError(f"unknown candidate {candidate!r}; expected one of {CANDIDATES}")
 
 
 def build_pipeline(
-    reference: Reference, *, candidate: str = "logit", random_state: int = 0, calibrate: bool = True
+    reference: Reference,
+    *,
+    candidate: str = "logit",
+    random_state: int = 0,
+    calibrate: bool = True,
+    income: bool = False,
 ) -> Pipeline:
     """Build an unfitted candidate pipeline.
 
@@ -118,4 +142,6 @@ def build_pipeline(
     if calibrate:
         method = "isotonic" if candidate == "hgb" else "sigmoid"
         model = CalibratedClassifierCV(model, method=method, cv=3, ensemble=False)
+    if income:
+        model = SurvivalIncomeModel(survival=model, income=income_estimator())
     return Pipeline([("features", PairFeatureBuilder(reference=reference)), ("model", model)])

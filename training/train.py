@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from sklearn.inspection import permutation_importance
 from sklearn.metrics import log_loss
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
@@ -38,7 +37,9 @@ from matcher.model.scorer import Scorer
 from matcher.model.smoke import sample_pairs, write_smoke_sample
 from matcher.reference import Reference
 from training.evaluate import eligible_truth_pairs, holdout_report, outcome_metrics, world_report
+from training.evidence import evidence_table, feature_importance
 from training.history import load_history
+from training.income_eval import income_column, income_report, interval_coverage
 from training.pipeline import CANDIDATES, build_pipeline
 from training.split import Split, chronological_split
 
@@ -103,49 +104,6 @@ def select_candidate(
     return best, scores
 
 
-def evidence_table(history: pd.DataFrame, scorer: Scorer) -> dict[str, dict[str, int]]:
-    """Funded projects per type, split by whether the person had the trade."""
-    features = scorer.features(history)
-    matched = (
-        (features["trained_in_trade"] > 0)
-        | (features["experience_trade_years"] > 0)
-        | (features["needs_trade"] == 0)
-    )
-    table: dict[str, dict[str, int]] = {}
-    for (ptype, m), n in (
-        pd.Series(1, index=[history[c.PROJECT_TYPE_ID], matched])
-        .groupby(level=[0, 1])
-        .sum()
-        .items()
-    ):
-        table.setdefault(str(ptype), {"match": 0, "no_match": 0})["match" if m else "no_match"] = (
-            int(n)
-        )
-    return table
-
-
-def feature_importance(
-    scorer: Scorer, test: pd.DataFrame, random_state: int
-) -> list[dict[str, Any]]:
-    """Permutation importance (drop in ROC AUC) on the held-out rows."""
-    features = scorer.features(test)
-    result = permutation_importance(
-        scorer.pipeline.named_steps["model"],
-        features,
-        test[c.ACTIVE_12M].to_numpy(),
-        scoring="roc_auc",
-        n_repeats=3,
-        random_state=random_state,
-    )
-    rows = [
-        {"feature": name, "importance": round(float(m), 5), "std": round(float(s), 5)}
-        for name, m, s in zip(
-            features.columns, result.importances_mean, result.importances_std, strict=True
-        )
-    ]
-    return sorted(rows, key=lambda r: -r["importance"])
-
-
 @dataclass(frozen=True)
 class _TrainingData:
     """The validated history and its chronological split."""
@@ -189,8 +147,8 @@ def _holdout_metrics(
     The report includes the side-by-side with the active version when there is one.
     """
     train, test = data.train, data.test
-    pipe = build_pipeline(reference, candidate=chosen, random_state=random_state)
-    pipe.fit(train, train[c.ACTIVE_12M].to_numpy())
+    pipe = build_pipeline(reference, candidate=chosen, random_state=random_state, income=True)
+    pipe.fit(train, train[c.ACTIVE_12M].to_numpy(), model__income=income_column(train))
     held = Scorer(version="holdout", pipeline=pipe, manifest={})
     test_scores = held.score_pairs(test)
     metrics: dict[str, Any] = {
@@ -199,6 +157,9 @@ def _holdout_metrics(
         "holdout": holdout_report(test, test_scores),
         "feature_importance": feature_importance(held, test, random_state),
     }
+    if held.has_income:
+        mu = held.model.predict_log_income(held.features(test))
+        metrics["income"] = income_report(test, mu, held.income_sigma)
     comparison = _comparison(registry, reference, test, test_scores)
     if comparison is not None:
         metrics["comparison"] = comparison
@@ -238,8 +199,8 @@ def _fit_final(
     history: pd.DataFrame, reference: Reference, *, chosen: str, random_state: int
 ) -> tuple[Pipeline, Scorer, dict[str, dict[str, int]]]:
     """Refit the chosen candidate on every row; its scorer carries the evidence table."""
-    final = build_pipeline(reference, candidate=chosen, random_state=random_state)
-    final.fit(history, history[c.ACTIVE_12M].to_numpy())
+    final = build_pipeline(reference, candidate=chosen, random_state=random_state, income=True)
+    final.fit(history, history[c.ACTIVE_12M].to_numpy(), model__income=income_column(history))
     final_scorer = Scorer(version="final", pipeline=final, manifest={})
     evidence = evidence_table(history, final_scorer)
     final_scorer = Scorer(version="final", pipeline=final, manifest={"evidence": evidence})
@@ -263,6 +224,9 @@ def _world_metrics(
     # judged against them is the one registered (fitted on the whole history).
     world = world_report(pairs, scorer=scorer, history=history, reference=reference)
     world["cohort"] = str(eval_cohort)
+    interval = interval_coverage(pairs, scorer)
+    if interval is not None:
+        world["interval"] = interval
     return world
 
 
@@ -292,8 +256,9 @@ def _manifest(
         "params": {
             k: repr(v)
             for k, v in final.named_steps["model"].get_params().items()
-            if not k.startswith("estimator__")
+            if not k.startswith(("estimator__", "survival__", "income__"))
         },
+        "income": _income_manifest(final.named_steps["model"]),
         "random_state": random_state,
         "evidence": evidence,
         "headline": {
@@ -301,6 +266,22 @@ def _manifest(
             "log_loss": metrics["holdout"]["overall"]["log_loss"],
             "brier": metrics["holdout"]["overall"]["brier"],
         },
+    }
+
+
+def _income_manifest(model: Any) -> dict[str, Any]:
+    """Whether the version has an income part, and on how many incomes it rests."""
+    has_income = getattr(model, "income_", None) is not None
+    return {
+        "has_income": has_income,
+        "n_income_rows": int(getattr(model, "n_income_rows_", 0)),
+        "min_income_rows": int(getattr(model, "min_income_rows", 0)),
+        "sigma_log": round(float(model.income_sigma_), 4) if has_income else None,
+        "intervals": getattr(model, "decision_cov_", None) is not None,
+        "note": None
+        if has_income
+        else "no income part: the history has incomes for fewer active projects than "
+        "needed; livelihood and expected income are not available",
     }
 
 

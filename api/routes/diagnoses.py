@@ -181,6 +181,7 @@ def create_diagnosis(
         default_top_k=settings.default_top_k,
         audit=audit,
         models=models,
+        livelihood_mad=settings.livelihood_mad,
     )
     result = answer.to_dict()
     diagnosis_id = write_or_503(

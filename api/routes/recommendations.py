@@ -27,6 +27,7 @@ def run_recommendation(
     default_top_k: int,
     audit: AuditContext,
     models: ModelHolder,
+    livelihood_mad: float,
 ) -> tuple[Profile, RecommendationResult]:
     """Validate the profile against the catalogue, rank, and note the audit fields.
 
@@ -43,6 +44,8 @@ def run_recommendation(
     models : ModelHolder
         Told when scoring fails (``/readyz`` then says the model is not ready)
         and when it succeeds again.
+    livelihood_mad : float
+        The livelihood threshold (``MATCHER_LIVELIHOOD_MAD``).
 
     Returns
     -------
@@ -59,7 +62,14 @@ def run_recommendation(
     audit.model_version = scorer.version
     top_k = body.top_k if body.top_k is not None else default_top_k
     try:
-        result = recommend(profile, reference=reference, scorer=scorer, top_k=top_k)
+        result = recommend(
+            profile,
+            reference=reference,
+            scorer=scorer,
+            top_k=top_k,
+            objective=body.objective,
+            livelihood_mad=livelihood_mad,
+        )
     except MatcherError:
         raise
     except Exception as exc:  # the model itself failed: report it, answer 503
@@ -87,6 +97,7 @@ def create_recommendation(
         default_top_k=serving.settings.default_top_k,
         audit=serving.audit,
         models=serving.models,
+        livelihood_mad=serving.settings.livelihood_mad,
     )
     # Validated by the response model once, straight from the result objects,
     # and written by pydantic-core: a third of the cost of FastAPI's generic path.

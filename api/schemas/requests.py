@@ -95,6 +95,11 @@ class RecommendationRequest(BaseModel):
     top_k: TopK | None = Field(
         default=None, description="1-50; omitted or null = the server default (5)"
     )
+    objective: Literal["livelihood", "survival"] | None = Field(
+        default=None,
+        description="What the ranking, reasons and gaps follow; omitted or null = "
+        "livelihood when the model version has an income part, survival otherwise",
+    )
 
 
 class DecisionIn(BaseModel):

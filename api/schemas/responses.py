@@ -57,6 +57,22 @@ class RecommendationOut(BaseModel):
     missing_trade_text: Names | None = Field(
         default=None, description="'Needs a trade the person does not hold: X', when one is missing"
     )
+    livelihood: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="P(active at 12 months and net monthly income >= the livelihood "
+        "threshold); null when the model version has no income part",
+    )
+    expected_income_mad: float | None = Field(
+        default=None, description="Expected net monthly income if active (MAD)"
+    )
+    score_low: float | None = Field(
+        default=None, ge=0, le=1, description="Lower end of a 90 % interval of score"
+    )
+    score_high: float | None = Field(
+        default=None, ge=0, le=1, description="Upper end of a 90 % interval of score"
+    )
 
 
 class ExclusionOut(BaseModel):
@@ -79,6 +95,9 @@ class QualificationGapOut(BaseModel):
     rank_with: int
     names: Names
     trade_names: Names
+    objective: Literal["livelihood", "survival"] = Field(
+        default="survival", description="What score_without and score_with measure"
+    )
 
 
 class RecommendationResponse(BaseModel):
@@ -91,6 +110,12 @@ class RecommendationResponse(BaseModel):
     recommendations: list[RecommendationOut]
     excluded: list[ExclusionOut]
     qualification_gaps: list[QualificationGapOut]
+    objective: Literal["livelihood", "survival"] = Field(
+        default="survival", description="What the ranking, reasons and gaps follow"
+    )
+    livelihood_mad: float | None = Field(
+        default=None, description="Net monthly income (MAD) a livelihood must reach"
+    )
 
 
 class DiagnosisCreated(RecommendationResponse):

@@ -853,6 +853,22 @@ function renderCard(rec) {
         ),
         h("strong", { class: "pct" }, ltr(format.percent(rec.score))),
       ),
+      rec.score_low != null && rec.score_high != null
+        ? h("p", {
+            class: "range",
+            text: t("card.range", { low: format.percent(rec.score_low), high: format.percent(rec.score_high) }),
+          })
+        : null,
+      rec.livelihood != null && rec.expected_income_mad != null
+        ? h("p", {
+            class: "livelihood",
+            text: t("card.livelihood", {
+              threshold: format.mad(state.result.livelihood_mad ?? 3000),
+              p: format.percent(rec.livelihood),
+              income: format.mad(rec.expected_income_mad),
+            }),
+          })
+        : null,
       h(
         "p",
         { class: `evidence evidence-${rec.evidence}` },

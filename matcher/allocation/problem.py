@@ -9,7 +9,9 @@ businesses) subject to
 * the total cost staying within the envelope;
 * optionally, at most ``ceil(F x n_beneficiaries)`` people on the same project type;
 * optionally, at most ``N`` people of one locality on the same project type (locality =
-  ``commune_code``, or the ``region_id`` when the commune is unknown).
+  ``commune_code``, or the ``region_id`` when the commune is unknown);
+* optionally, at least ``min(M, people of the region with an option)`` people funded in
+  every region (a floor per region; solved by the exact solver only).
 
 The exact solver is a binary programme solved by ``scipy.optimize.milp`` (HiGHS); the
 fallback is a Lagrangian ratio greedy whose distance to the LP-relaxation bound is
@@ -21,6 +23,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Final, Literal
 
 import numpy as np
@@ -111,6 +114,7 @@ def allocate(
     method: Method = "auto",
     exact_limit: int = 2000,
     time_limit_s: float = 60.0,
+    min_per_region: int | None = None,
 ) -> Allocation:
     """Choose at most one project per beneficiary to maximise expected active businesses.
 
@@ -140,6 +144,9 @@ def allocate(
         Largest number of people with options that ``"auto"`` solves exactly.
     time_limit_s : float
         Time limit given to each HiGHS solve (binary programme, LP bound).
+    min_per_region : int, optional
+        ``M`` >= 0: fund at least ``min(M, people of the region with an option)`` people
+        in every region. Needs the exact solver (``method`` ``"auto"`` or ``"exact"``).
 
     Returns
     -------
@@ -151,7 +158,8 @@ def allocate(
     DataSchemaError
         On a missing column, a score outside [0, 1], a cost <= 0, a duplicated
         (beneficiary, type) row, a negative or non-finite envelope, a bad parameter,
-        or candidates naming people absent from ``all_beneficiary_ids``.
+        or candidates naming people absent from ``all_beneficiary_ids``; when the
+        floors per region cannot be met within the envelope and caps.
 
     Notes
     -----
@@ -171,6 +179,8 @@ def allocate(
     cohort, frame = _validated(candidates, all_beneficiary_ids)
     type_cap = _type_cap(max_share_per_type, len(cohort))
     problem = _problem(frame, cohort, float(envelope_mad), type_cap, max_per_type_per_commune)
+    if min_per_region is not None:
+        problem = _with_floors(problem, min_per_region, method)
 
     baseline_state = top1_baseline(problem)
     state, method_used, optimal, bound = _solve(
@@ -196,6 +206,20 @@ def allocate(
     )
 
 
+def _with_floors(problem: Problem, floor: int, method: str) -> Problem:
+    """The problem with a floor of funded people per region (exact solver only)."""
+    if isinstance(floor, bool) or not isinstance(floor, int | np.integer) or floor < 0:
+        raise DataSchemaError(f"min_per_region must be an integer >= 0, got {floor!r}")
+    if method == "greedy":
+        raise DataSchemaError("min_per_region needs the exact solver: use method auto or exact")
+    assert problem.region_idx is not None
+    people = np.zeros(int(problem.region_idx.max(initial=-1)) + 1, dtype=np.intp)
+    for opts in problem.options:
+        if len(opts):
+            people[problem.region_idx[opts[0]]] += 1
+    return replace(problem, region_floor=np.minimum(people, int(floor)).astype(np.intp))
+
+
 def _type_cap(max_share_per_type: float | None, n_beneficiaries: int) -> int | None:
     """``ceil(F x n)``, the product rounded down first when within 1e-9 of an integer."""
     if max_share_per_type is None:
@@ -218,6 +242,8 @@ def _solve(
     """
     n_with_options = sum(1 for opts in problem.options if len(opts))
     use_exact = method == "exact" or (method == "auto" and n_with_options <= exact_limit)
+    if problem.region_floor is not None:
+        return _solve_with_floors(problem, time_limit_s)
     state, method_used, optimal, bound = None, "greedy", False, math.inf
     if use_exact:
         state, optimal, bound = _exact(problem, time_limit_s)
@@ -229,6 +255,24 @@ def _solve(
         if state is None or greedy_state.value() > state.value():
             state, method_used = greedy_state, "greedy"
     return state, method_used, optimal, bound
+
+
+def _solve_with_floors(problem: Problem, time_limit_s: float) -> tuple[State, str, bool, float]:
+    """The exact solver alone (the greedy knows no floors); a clear error when infeasible."""
+    state, optimal, bound = _exact(problem, time_limit_s)
+    assert problem.region_floor is not None
+    assert problem.region_idx is not None
+    if state is not None:
+        chosen = state.choice[state.choice >= 0]
+        funded = np.bincount(problem.region_idx[chosen], minlength=len(problem.region_floor))
+        if (funded >= problem.region_floor).all():
+            return state, "exact", optimal, bound
+    raise DataSchemaError(
+        "the floor of people funded per region cannot be met within the envelope and caps "
+        f"(it asks for {int(problem.region_floor.sum())} people in "
+        f"{int((problem.region_floor > 0).sum())} regions): lower --min-per-region or "
+        "raise the envelope"
+    )
 
 
 def _exact(problem: Problem, time_limit_s: float) -> tuple[State | None, bool, float]:
@@ -357,6 +401,7 @@ def _problem(
         frame[COMMUNE_CODE] != "", "c:" + frame[COMMUNE_CODE], "r:" + frame[REGION_ID]
     )
     group_codes, _ = pd.factorize(pd.Series(locality) + "\x1f" + frame[PROJECT_TYPE_ID].to_numpy())
+    region_codes, _ = pd.factorize(frame[REGION_ID])
     score = frame[SCORE].to_numpy(dtype=np.float64)
     cost = frame[COST_MAD].to_numpy(dtype=np.float64)
     names = frame[PROJECT_TYPE_ID].to_numpy(dtype=object)
@@ -375,4 +420,5 @@ def _problem(
         envelope=envelope,
         type_cap=type_cap,
         group_cap=group_cap,
+        region_idx=np.asarray(region_codes, dtype=np.intp)[order],
     )

@@ -37,6 +37,10 @@ class Problem:
     envelope: float
     type_cap: int | None
     group_cap: int | None
+    region_idx: IntArray | None = None
+    """Region of each option's person (only with regional floors)."""
+    region_floor: IntArray | None = None
+    """Least number of people to fund in each region (only with regional floors)."""
 
 
 class State:
@@ -120,7 +124,15 @@ def solve_exact(
             sparse.csr_array((np.ones(mask.sum()), (row_of, cols[mask])), shape=(len(binding), n))
         )
         upper.append(np.full(len(binding), float(cap)))
-    constraint = LinearConstraint(sparse.vstack(rows, format="csr"), -np.inf, np.concatenate(upper))
+    lower = [np.full(len(u), -np.inf) for u in upper]
+    if problem.region_idx is not None and problem.region_floor is not None:
+        regions = len(problem.region_floor)
+        rows.append(sparse.csr_array((np.ones(n), (problem.region_idx, cols)), shape=(regions, n)))
+        upper.append(np.full(regions, np.inf))
+        lower.append(problem.region_floor.astype(np.float64))
+    constraint = LinearConstraint(
+        sparse.vstack(rows, format="csr"), np.concatenate(lower), np.concatenate(upper)
+    )
     options: dict[str, float | bool] = {"time_limit": float(time_limit_s), "presolve": True}
     if integral:
         options["mip_rel_gap"] = MIP_REL_GAP

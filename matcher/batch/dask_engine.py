@@ -20,6 +20,7 @@ import pandas as pd
 from matcher.contract import columns as c
 from matcher.contract.profile_table import REJECT_COLUMNS, validate_profiles
 from matcher.contract.tables import as_text_frame
+from matcher.model.livelihood import DEFAULT_LIVELIHOOD_MAD
 from matcher.model.scorer import Scorer
 from matcher.reference import Reference, load_reference
 from matcher.service import rank_cohort
@@ -34,6 +35,10 @@ OUTPUT_META = {
     c.BUDGET_MAD: "float64",
     "n_eligible": "int64",
     "model_version": "str",
+    "livelihood": "float64",
+    "expected_income_mad": "float64",
+    "score_low": "float64",
+    "score_high": "float64",
 }
 
 
@@ -52,6 +57,8 @@ def score_partition(
     top_k: int,
     rejects_dir: str,
     partition_info: dict[str, Any] | None = None,
+    objective: str | None = None,
+    livelihood_mad: float = DEFAULT_LIVELIHOOD_MAD,
 ) -> pd.DataFrame:
     """Validate and rank one partition; write its rejects to ``rejects_dir``."""
     reference, scorer = _worker_state(reference_dir, registry_dir, version)
@@ -63,7 +70,14 @@ def score_partition(
         rejects.assign(partition=number)[[*REJECT_COLUMNS, "partition"]].to_csv(out, index=False)
     if valid.empty:
         return pd.DataFrame({k: pd.Series(dtype=v) for k, v in OUTPUT_META.items()})
-    ranked = rank_cohort(valid, reference=reference, scorer=scorer, top_k=top_k)
+    ranked = rank_cohort(
+        valid,
+        reference=reference,
+        scorer=scorer,
+        top_k=top_k,
+        objective=objective,
+        livelihood_mad=livelihood_mad,
+    )
     return ranked.assign(model_version=scorer.version)[list(OUTPUT_META)]
 
 
@@ -77,6 +91,8 @@ def score_parquet_with_dask(
     top_k: int = 5,
     scheduler: str | None = None,
     n_workers: int = 2,
+    objective: str | None = None,
+    livelihood_mad: float = DEFAULT_LIVELIHOOD_MAD,
 ) -> dict[str, Any]:
     """Score a Parquet file or folder into a Parquet folder with Dask.
 
@@ -98,6 +114,8 @@ def score_parquet_with_dask(
         "version": version,
         "top_k": top_k,
         "rejects_dir": str(rejects_dir.resolve()),
+        "objective": objective,
+        "livelihood_mad": livelihood_mad,
     }
     meta = pd.DataFrame({k: pd.Series(dtype=v) for k, v in OUTPUT_META.items()})
 

@@ -27,6 +27,7 @@ from matcher.contract import columns as c
 from matcher.contract.profile_table import REJECT_COLUMNS, require_columns, validate_profiles
 from matcher.contract.sheets import SheetStyle, XlsxWriter, add_labels, csv_frame
 from matcher.contract.tables import iter_table, read_header, umask_value
+from matcher.model.livelihood import DEFAULT_LIVELIHOOD_MAD
 from matcher.model.scorer import Scorer
 from matcher.reference import Reference
 from matcher.service import rank_cohort
@@ -42,6 +43,11 @@ OUTPUT_COLUMNS = [
     c.BUDGET_MAD,
     "n_eligible",
     "model_version",
+    "livelihood",
+    "expected_income_mad",
+    "score_low",
+    "score_high",
+    "objective",
 ]
 
 
@@ -55,6 +61,7 @@ class BatchSummary:
     n_no_eligible: int = 0
     n_output_rows: int = 0
     model_version: str = ""
+    objective: str = ""
     seconds: float = 0.0
     output: str = ""
     rejects: str = ""
@@ -66,7 +73,8 @@ class BatchSummary:
         return (
             f"{self.n_rows} rows: {self.n_scored} scored ({self.n_no_eligible} with no eligible "
             f"type), {self.n_rejected} rejected -> {self.output} ({self.n_output_rows} rows), "
-            f"rejects -> {self.rejects}; model {self.model_version}; "
+            f"rejects -> {self.rejects}; model {self.model_version}, ranked by "
+            f"{self.objective}; "
             f"{self.seconds:.1f} s ({rate:,.0f} rows/s)"
         )
 
@@ -154,6 +162,8 @@ def score_file(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: Callable[[int], None] | None = None,
     style: SheetStyle | None = None,
+    objective: str | None = None,
+    livelihood_mad: float = DEFAULT_LIVELIHOOD_MAD,
 ) -> BatchSummary:
     """Score every beneficiary of a cohort file into ``output_path``.
 
@@ -162,6 +172,11 @@ def score_file(
     style : SheetStyle, optional
         Lay the CSV files out for a spreadsheet (French locale) and add names
         beside codes (``labels``).
+    objective : {"livelihood", "survival"} or None
+        What ``rank`` follows (``None``: livelihood when the version has an
+        income part, survival otherwise).
+    livelihood_mad : float
+        Net monthly income a livelihood must reach.
     progress : callable, optional
         Called with the number of input rows done after each chunk.
 
@@ -169,10 +184,13 @@ def score_file(
     ------
     DataSchemaError
         The file cannot be read or lacks a required column (nothing written).
+    ObjectiveUnavailableError
+        ``livelihood`` asked of a version without an income part (nothing written).
     """
     started = time.perf_counter()
     require_columns(read_header(input_path), c.PROFILE_REQUIRED, what=str(input_path))
-    summary = BatchSummary(model_version=scorer.version)
+    goal = scorer.resolve_objective(objective)
+    summary = BatchSummary(model_version=scorer.version, objective=goal)
     style = style or SheetStyle()
     out = _Sink(output_path, style)
     rej = _Sink(rejects_path(output_path), style)
@@ -192,6 +210,7 @@ def score_file(
                     scorer=scorer,
                     top_k=top_k,
                     explain=explain,
+                    livelihood_mad=livelihood_mad,
                     columns=columns,
                     out=out,
                     summary=summary,
@@ -268,6 +287,7 @@ def _rank_valid(
     scorer: Scorer,
     top_k: int,
     explain: bool,
+    livelihood_mad: float,
     columns: list[str],
     out: _Sink,
     summary: BatchSummary,
@@ -275,8 +295,14 @@ def _rank_valid(
 ) -> None:
     """Rank a chunk's valid rows, write their top-k rows and count who had no option."""
     ranked = rank_cohort(
-        valid, reference=reference, scorer=scorer, top_k=top_k, explain=explain
-    ).assign(model_version=scorer.version)
+        valid,
+        reference=reference,
+        scorer=scorer,
+        top_k=top_k,
+        explain=explain,
+        objective=summary.objective,
+        livelihood_mad=livelihood_mad,
+    ).assign(model_version=scorer.version, objective=summary.objective)
     missing = ~valid[c.BENEFICIARY_ID].isin(ranked[c.BENEFICIARY_ID])
     summary.n_no_eligible += int(missing.sum())
     summary.no_eligible_ids.extend(valid.loc[missing, c.BENEFICIARY_ID].tolist()[:100])

@@ -11,7 +11,7 @@ factor moves the score the stated way, so reasons cannot drift from the model.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import numpy as np
@@ -130,6 +130,7 @@ def factor_effects(
     scorer: Scorer,
     *,
     extra: Mapping[str, Any] | None = None,
+    value: Callable[[FeatureColumns], NDArray[np.float64]] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Scores and per-factor effects of each row, in one model call: the reason scorer.
 
@@ -137,6 +138,9 @@ def factor_effects(
     ``extra`` (same feature columns, e.g. qualification-gap trials) ride along in the
     same call. Scores are rounded to :data:`SCORE_DECIMALS` before effects are taken,
     so an effect is the difference of the two scores a person would be shown.
+    ``value`` measures what is ranked (default: the survival score; the service
+    passes livelihood when it ranks by livelihood), so reasons explain the
+    objective being ranked.
 
     Returns
     -------
@@ -156,7 +160,8 @@ def factor_effects(
             name: np.concatenate([values, np.asarray(extra[name])])
             for name, values in stack.items()
         }
-    scores = np.round(scorer.score_features(stack), SCORE_DECIMALS)
+    measure = scorer.score_features if value is None else value
+    scores = np.round(measure(stack), SCORE_DECIMALS)
     base, effects = split_effects(scores, n)
     return base, effects, scores[n * (len(FACTORS) + 1) :]
 

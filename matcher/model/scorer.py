@@ -11,8 +11,18 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from matcher.errors import ObjectiveUnavailableError
 from matcher.features.builder import FeatureColumns, PairFeatureBuilder, feature_frame, n_rows
 from matcher.model.linear import LinearForm
+from matcher.model.livelihood import (
+    OBJECTIVES,
+    Estimates,
+    Objective,
+    check_threshold,
+    expected_income,
+    livelihood_probability,
+    score_interval,
+)
 from matcher.model.registry import LoadedModel, Registry
 
 if TYPE_CHECKING:
@@ -25,13 +35,16 @@ class Scorer:
 
     Pairs go through the pipeline's feature step, then through the model's
     :class:`~matcher.model.linear.LinearForm` when it has one (checked against
-    ``predict_proba`` when the scorer is made), else through sklearn.
+    ``predict_proba`` when the scorer is made), else through sklearn. The model
+    step is a calibrated classifier (versions saved before income) or a
+    :class:`~matcher.model.survival_income.SurvivalIncomeModel`, which adds the
+    income part and the covariance behind each score's interval.
 
     Attributes
     ----------
     version : str
     pipeline : sklearn.pipeline.Pipeline
-        ``features`` then ``model`` (a calibrated classifier).
+        ``features`` then ``model``.
     manifest : dict
     linear : LinearForm or None
         Read from ``pipeline`` on construction.
@@ -109,3 +122,97 @@ class Scorer:
             frame = features if isinstance(features, pd.DataFrame) else feature_frame(features)
             proba = self.pipeline.named_steps["model"].predict_proba(frame)[:, 1]
         return np.clip(np.asarray(proba, dtype=np.float64), 0.0, 1.0)
+
+    @property
+    def model(self) -> Any:
+        """The pipeline's final step."""
+        return self.pipeline.named_steps["model"]
+
+    @property
+    def has_income(self) -> bool:
+        """Whether the version learned income (contract section 7)."""
+        return getattr(self.model, "income_", None) is not None
+
+    @property
+    def income_sigma(self) -> float:
+        """Residual standard deviation of log income (NaN without income)."""
+        return float(getattr(self.model, "income_sigma_", np.nan))
+
+    def resolve_objective(self, objective: str | None) -> Objective:
+        """``livelihood`` or ``survival``; ``None`` means livelihood when there is income.
+
+        Raises
+        ------
+        ObjectiveUnavailableError
+            ``livelihood`` asked of a version without an income part, or an unknown name.
+        """
+        if objective is None:
+            return "livelihood" if self.has_income else "survival"
+        if objective not in OBJECTIVES:
+            raise ObjectiveUnavailableError(
+                f"unknown objective {objective!r}; expected one of {', '.join(OBJECTIVES)}"
+            )
+        if objective == "livelihood" and not self.has_income:
+            raise ObjectiveUnavailableError(
+                f"model version {self.version} has no income part (its history had too "
+                "few incomes): rank by the survival objective"
+            )
+        return "livelihood" if objective == "livelihood" else "survival"
+
+    def _point(
+        self, features: pd.DataFrame | Mapping[str, Any]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(P(active), mean log income or NaN) of each row, without intervals."""
+        if self.linear is not None:
+            out = self.linear.outputs(features)
+            proba = self.linear.probability(out[:, 0])
+            mu = out[:, 1] if self.linear.has_income else np.full(len(out), np.nan)
+        else:
+            frame = features if isinstance(features, pd.DataFrame) else feature_frame(features)
+            proba = self.model.predict_proba(frame)[:, 1]
+            predict = getattr(self.model, "predict_log_income", None)
+            mu = predict(frame) if predict is not None else np.full(len(frame), np.nan)
+        return np.clip(np.asarray(proba, dtype=np.float64), 0.0, 1.0), np.asarray(mu, np.float64)
+
+    def objective_values(
+        self,
+        features: pd.DataFrame | Mapping[str, Any],
+        *,
+        objective: Objective,
+        livelihood_mad: float,
+    ) -> NDArray[np.float64]:
+        """What ``objective`` ranks by, for each row (the reasons' and gaps' yardstick)."""
+        if n_rows(features) == 0:
+            return np.zeros(0)
+        proba, mu = self._point(features)
+        if objective == "survival":
+            return proba
+        return livelihood_probability(proba, mu, self.income_sigma, livelihood_mad)
+
+    def estimate_features(
+        self, features: pd.DataFrame | Mapping[str, Any], *, livelihood_mad: float
+    ) -> Estimates:
+        """Score, its 90 % interval, livelihood and expected income of each row."""
+        threshold = check_threshold(livelihood_mad)
+        n = n_rows(features)
+        if n == 0:
+            empty = np.zeros(0)
+            return Estimates(empty, empty, empty, empty, empty)
+        proba, mu = self._point(features)
+        sigma = self.income_sigma
+        low = high = np.full(n, np.nan)
+        if self.linear is not None and self.linear.spread is not None:
+            low, high = score_interval(proba, self.linear.decision_sd(features))
+        return Estimates(
+            score=proba,
+            score_low=low,
+            score_high=high,
+            livelihood=livelihood_probability(proba, mu, sigma, threshold),
+            expected_income_mad=expected_income(mu, sigma),
+        )
+
+    def estimate_pairs(
+        self, pairs: pd.DataFrame | Mapping[str, Any], *, livelihood_mad: float
+    ) -> Estimates:
+        """:meth:`estimate_features` of the pairs' features."""
+        return self.estimate_features(self.feature_columns(pairs), livelihood_mad=livelihood_mad)

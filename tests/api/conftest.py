@@ -81,6 +81,7 @@ def trained_registry(
 ) -> TrainedRegistry:
     from training.generator import generate_world
     from training.history import validate_history
+    from training.income_eval import income_column
     from training.pipeline import build_pipeline
 
     world = generate_world(reference, n_history=1200, n_cohort=10, seed=1)
@@ -88,9 +89,12 @@ def trained_registry(
     registry = Registry(tmp_path_factory.mktemp("registry"))
     manifest = {"reference_fingerprint": reference.fingerprint, "evidence": {}}
 
-    def fit(rows: Any) -> Any:
-        pipeline = build_pipeline(reference, candidate="logit")
-        return pipeline.fit(rows, rows["active_12m"].to_numpy())
+    def fit(rows: Any, *, income: bool = False) -> Any:
+        pipeline = build_pipeline(reference, candidate="logit", income=income)
+        if not income:
+            return pipeline.fit(rows, rows["active_12m"].to_numpy())
+        incomes = income_column(rows)
+        return pipeline.fit(rows, rows["active_12m"].to_numpy(), model__income=incomes)
 
     def smoke(pipeline: Any) -> Any:
         """Record the smoke sample as training does."""
@@ -98,7 +102,9 @@ def trained_registry(
         scores = Scorer(version="new", pipeline=pipeline, manifest={}).score_pairs(pairs)
         return lambda folder: write_smoke_sample(folder, pairs, scores)
 
-    first = fit(history)
+    # v1 (active) has an income part and intervals; v2 is shaped like a version
+    # saved before income (its final step is the calibrated classifier itself)
+    first = fit(history, income=True)
     second = fit(history.iloc[: len(history) * 2 // 3])
     v1 = registry.save(
         first,

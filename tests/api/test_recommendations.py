@@ -31,9 +31,10 @@ def test_recommendation_has_contract_shape(shared_api: Api) -> None:
     recs = body["recommendations"]
     assert 1 <= len(recs) <= 5
     assert [r["rank"] for r in recs] == list(range(1, len(recs) + 1))
-    scores = [r["score"] for r in recs]
-    assert scores == sorted(scores, reverse=True)
-    assert all(0 <= s <= 1 for s in scores)
+    assert body["objective"] == "livelihood"  # the active version has an income part
+    livelihoods = [r["livelihood"] for r in recs]
+    assert livelihoods == sorted(livelihoods, reverse=True)
+    assert all(0 <= r["livelihood"] <= r["score"] <= 1 for r in recs)
     for rec in recs:
         assert {"rank", "project_type_id", "score", "reasons", "evidence", "names"} <= set(rec)
         assert rec["cost_mad"] <= PROFILE["budget_mad"]
@@ -43,6 +44,34 @@ def test_recommendation_has_contract_shape(shared_api: Api) -> None:
         assert item["reason"]
     shown = {r["project_type_id"] for r in recs} | {e["project_type_id"] for e in body["excluded"]}
     assert len(shown) == len(recs) + len(body["excluded"])
+
+
+def test_each_recommendation_carries_income_livelihood_and_a_range(shared_api: Api) -> None:
+    recs = post(shared_api, {"profile": PROFILE, "top_k": 5}).json()["recommendations"]
+    for rec in recs:
+        assert rec["score_low"] < rec["score"] < rec["score_high"]
+        assert rec["expected_income_mad"] > 0
+        assert 0 <= rec["livelihood"] <= 1
+
+
+def test_objective_survival_ranks_by_score_and_says_so(shared_api: Api) -> None:
+    body = post(shared_api, {"profile": PROFILE, "top_k": 8, "objective": "survival"}).json()
+    assert body["objective"] == "survival"
+    scores = [r["score"] for r in body["recommendations"]]
+    assert scores == sorted(scores, reverse=True)
+    for gap in body["qualification_gaps"]:
+        assert gap["objective"] == "survival"
+    default = post(shared_api, {"profile": PROFILE, "top_k": 8}).json()
+    assert default["objective"] == "livelihood"
+    for gap in default["qualification_gaps"]:
+        assert gap["objective"] == "livelihood"
+
+
+def test_an_unknown_objective_is_422_naming_the_field(shared_api: Api, assert_error) -> None:
+    body = assert_error(
+        post(shared_api, {"profile": PROFILE, "objective": "income"}), 422, "invalid_request"
+    )
+    assert ["body", "objective"] in [loc[:2] for loc in detail_locs(body)]
 
 
 def test_top_k_defaults_to_settings(shared_api: Api) -> None:

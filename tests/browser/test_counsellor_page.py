@@ -115,6 +115,12 @@ def test_recommendations_with_reasons_in_french(
     )
     expect(advice).to_be_visible()
     expect(first.get_by_text(re.compile(r"Coût type"))).to_be_visible()
+    # contract 7: every card shows its 90 % range and the chance of earning a living
+    expect(first.locator(".range")).to_have_text(
+        re.compile(r"^Fourchette à 90\s?% : \d{1,3}\s?% à \d{1,3}\s?%$")
+    )
+    expect(first.locator(".livelihood")).to_contain_text("Chance d'en vivre (au moins 3")
+    expect(first.locator(".livelihood")).to_contain_text("revenu attendu si l'activité tourne")
 
     # reasons are folded; opening them shows the two groups with signed points
     expect(first.get_by_role("heading", name="Adéquation de la personne")).to_be_hidden()

@@ -214,3 +214,103 @@ def test_negative_envelope_exits_2(
     assert result.exit_code == 2, result.output
     assert "envelope" in result.output
     assert not output.exists()
+
+
+def test_livelihood_objective_buys_more_livelihoods_and_keeps_score_as_survival(
+    tmp_path: Path, trained_registry_path: Path, operation: Path, top5: pd.DataFrame
+) -> None:
+    outputs = {}
+    for objective in ("livelihood", "survival"):
+        outputs[objective] = tmp_path / f"allocation_{objective}.csv"
+        result = allocate(
+            trained_registry_path,
+            operation,
+            outputs[objective],
+            "400000",
+            "--objective",
+            objective,
+            "--method",
+            "exact",
+        )
+        assert result.exit_code == 0, result.output
+        what = "livelihoods" if objective == "livelihood" else "active businesses"
+        assert f"expected {what}" in result.output
+        assert "money left" in result.output
+    by_livelihood = read_allocation(outputs["livelihood"])
+    by_survival = read_allocation(outputs["survival"])
+    for out in (by_livelihood, by_survival):
+        assert out["cost_mad"].sum() <= 400_000
+        funded = out.loc[out["project_type_id"] != ""]
+        # score stays P(active at 12 months), as matcher score gives it
+        scores = top5.set_index(["beneficiary_id", "project_type_id"])["score"]
+        for row in funded.itertuples(index=False):
+            if (row.beneficiary_id, row.project_type_id) in scores.index:
+                assert row.score == pytest.approx(
+                    scores.loc[(row.beneficiary_id, row.project_type_id)]
+                )
+        assert (funded["livelihood"].astype(float) <= funded["score"] + 1e-9).all()
+        assert (funded["expected_income_mad"].astype(float) > 0).all()
+    assert (by_livelihood["objective"] == "livelihood").all()
+    # both exact: each maximises its own objective over its own options
+    total = {
+        name: out["livelihood"].replace("", "0").astype(float).sum()
+        for name, out in (("livelihood", by_livelihood), ("survival", by_survival))
+    }
+    assert total["livelihood"] >= total["survival"] - 1e-6
+
+
+def test_money_left_is_explained_and_the_unfunded_wait_with_their_best_option(
+    tmp_path: Path, trained_registry_path: Path, operation: Path
+) -> None:
+    output = tmp_path / "allocation.csv"
+    result = allocate(trained_registry_path, operation, output, "200000")
+    assert result.exit_code == 0, result.output
+    out = read_allocation(output)
+    left = 200_000 - out["cost_mad"].sum()
+    assert f"money left {left:,.2f} MAD" in result.output
+    waiting = read_csv(output.with_name(output.name + ".waiting.csv"))
+    unfunded = set(out.loc[out["project_type_id"] == "", "beneficiary_id"])
+    assert len(waiting)
+    assert set(waiting["beneficiary_id"]) <= unfunded
+    assert waiting["value"].astype(float).is_monotonic_decreasing
+    cheapest = waiting["cost_mad"].astype(float).min()
+    if left < 0.005:
+        assert "the envelope is spent" in result.output
+    elif cheapest > left:
+        assert f"(cheapest {cheapest:,.2f} MAD)" in result.output
+    report = output.with_name(output.name + ".report.md").read_text(encoding="utf-8")
+    assert "## Objective, money left and waiting list" in report
+    assert "expected number of **livelihoods**" in report
+    assert waiting["beneficiary_id"].iloc[0] in report
+
+
+def test_everyone_funded_says_nobody_is_left(
+    tmp_path: Path, trained_registry_path: Path, operation: Path
+) -> None:
+    output = tmp_path / "allocation.csv"
+    result = allocate(trained_registry_path, operation, output, "100000000")
+    assert result.exit_code == 0, result.output
+    assert "nobody left to fund" in result.output
+    waiting = read_csv(output.with_name(output.name + ".waiting.csv"))
+    assert waiting.empty
+
+
+def test_min_per_region_funds_someone_in_every_region_with_an_option(
+    tmp_path: Path, trained_registry_path: Path, operation: Path
+) -> None:
+    output = tmp_path / "allocation.csv"
+    result = allocate(trained_registry_path, operation, output, "150000", "--min-per-region", "1")
+    assert result.exit_code == 0, result.output
+    out = read_allocation(output)
+    assert out["cost_mad"].sum() <= 150_000
+    cohort = read_csv(operation).set_index("beneficiary_id")
+    waiting = read_csv(output.with_name(output.name + ".waiting.csv"))
+    with_option = set(out.loc[out["project_type_id"] != "", "beneficiary_id"]) | set(
+        waiting["beneficiary_id"]
+    )
+    regions = {cohort.loc[b, "region_id"] for b in with_option}
+    funded = out.loc[out["project_type_id"] != "", "beneficiary_id"]
+    assert {cohort.loc[b, "region_id"] for b in funded} == regions
+    tight = allocate(trained_registry_path, operation, output, "1000", "--min-per-region", "1")
+    assert tight.exit_code == 2
+    assert "cannot be met within the envelope" in tight.output

@@ -112,11 +112,20 @@ def test_top_k_eligible_only_and_ranked_by_descending_score(
     cohort = cohort_head(tmp_path, 80)
     output = tmp_path / "recs.csv"
     result = score(
-        trained_registry_path, "--input", str(cohort), "--output", str(output), "--top-k", "2"
+        trained_registry_path,
+        "--input",
+        str(cohort),
+        "--output",
+        str(output),
+        "--top-k",
+        "2",
+        "--objective",
+        "survival",
     )
     assert result.exit_code == 0, result.output
     out = pd.read_csv(output, dtype={"beneficiary_id": "str", "project_type_id": "str"})
     assert len(out)
+    assert (out["objective"] == "survival").all()
     assert out.groupby("beneficiary_id").size().max() <= 2
     allowed = eligible_pairs(cohort, reference)
     got = set(zip(out["beneficiary_id"], out["project_type_id"], strict=True))
@@ -275,3 +284,62 @@ def test_output_is_deterministic(tmp_path: Path, trained_registry_path: Path) ->
     result = score(trained_registry_path, "--input", str(cohort), "--output", str(one_chunk))
     assert result.exit_code == 0, result.output
     assert one_chunk.read_bytes() == first.read_bytes()
+
+
+def test_default_objective_is_livelihood_with_section_7_columns(
+    tmp_path: Path, trained_registry_path: Path
+) -> None:
+    """The shipped history has incomes: rank follows livelihood, and every score has a range."""
+    cohort = cohort_head(tmp_path, 60)
+    output = tmp_path / "recs.csv"
+    result = score(trained_registry_path, "--input", str(cohort), "--output", str(output))
+    assert result.exit_code == 0, result.output
+    assert "ranked by livelihood" in result.output
+    out = pd.read_csv(output, dtype={"beneficiary_id": "str", "project_type_id": "str"})
+    for column in ("livelihood", "expected_income_mad", "score_low", "score_high"):
+        assert out[column].notna().all(), column
+    assert (out["objective"] == "livelihood").all()
+    assert out["livelihood"].between(0, 1).all()
+    assert (out["livelihood"] <= out["score"] + 1e-9).all()
+    assert (out["score_low"] <= out["score"]).all()
+    assert (out["score"] <= out["score_high"]).all()
+    assert (out["score_high"] - out["score_low"] > 0).all()
+    assert out["expected_income_mad"].between(500, 50_000).all()
+    for _, person in out.groupby("beneficiary_id", sort=False):
+        assert person["rank"].tolist() == list(range(1, len(person) + 1))
+        assert person["livelihood"].is_monotonic_decreasing
+
+
+def test_a_higher_threshold_lowers_every_livelihood(
+    tmp_path: Path, trained_registry_path: Path
+) -> None:
+    cohort = cohort_head(tmp_path, 20)
+    outputs = {}
+    for threshold in ("3000", "6000"):
+        outputs[threshold] = tmp_path / f"recs_{threshold}.csv"
+        args = ["--input", str(cohort), "--output", str(outputs[threshold])]
+        args += ["--objective", "survival", "--livelihood-mad", threshold]
+        result = score(trained_registry_path, *args)
+        assert result.exit_code == 0, result.output
+    low, high = (pd.read_csv(outputs[t]) for t in ("3000", "6000"))
+    assert low["score"].tolist() == high["score"].tolist()
+    assert (high["livelihood"] < low["livelihood"]).all()
+
+
+def test_an_unknown_objective_exits_2_with_a_message(
+    tmp_path: Path, trained_registry_path: Path
+) -> None:
+    cohort = cohort_head(tmp_path, 5)
+    output = tmp_path / "recs.csv"
+    result = score(
+        trained_registry_path,
+        "--input",
+        str(cohort),
+        "--output",
+        str(output),
+        "--objective",
+        "income",
+    )
+    assert result.exit_code == 2
+    assert "unknown objective 'income'" in result.output
+    assert not output.exists()

@@ -93,9 +93,12 @@ def test_rank_cohort_invariants(reference, scorer, shuffled_reference, people, t
         n = min(top_k, len(eligible))
         assert len(mine) == n
         assert mine[c.RANK].tolist() == list(range(1, n + 1))
-        scores = mine[c.SCORE].to_numpy()
+        # rank follows the objective: livelihood when the version has an income part
+        scores = mine["livelihood" if scorer.has_income else c.SCORE].to_numpy()
         assert (np.diff(scores) <= 0).all()
         assert ((scores >= 0) & (scores <= 1)).all()
+        assert (mine["score_low"] <= mine[c.SCORE]).all()
+        assert (mine[c.SCORE] <= mine["score_high"]).all()
         assert mine[c.PROJECT_TYPE_ID].is_unique
         assert set(mine[c.PROJECT_TYPE_ID]) <= eligible
         if n:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from training.report import ethics, ground_truth, overview, performance
+from training.report.income import income_section, interval_section
 from training.report.plots import draw_plots
 
 REPORT: Final = "report.md"
@@ -57,6 +58,8 @@ def write_model_card(folder: Path, *, manifest: dict[str, Any], metrics: dict[st
         overview.factors(metrics),
         performance.holdout_metrics(manifest, metrics, plots),
         performance.disaggregated(metrics, plots),
+        income_section(manifest, metrics),
+        interval_section(metrics),
         ground_truth.ranking(metrics, plots),
         performance.comparison(metrics),
         performance.importance(metrics, plots),

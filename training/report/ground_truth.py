@@ -95,6 +95,39 @@ def ranking(metrics: dict[str, Any], plots: Mapping[str, bool]) -> str:
     parts.append("### Sector mix of the top 3 by sex")
     parts.append(_sector_mix(world))
     parts.append(image_link(plots, SECTORS_PNG, "Sector mix of the top 3, model vs truth"))
+    parts.append(_stereotype_shift(as_dict(world.get("stereotype_shift"))))
+    return "\n\n".join(parts)
+
+
+def _stereotype_shift(shift: dict[str, Any]) -> str:
+    """The stereotype shift with its bootstrap interval, and a warning only when it is real."""
+    parts = ["### Stereotype shift"]
+    if not shift:
+        parts.append(f"{NA.capitalize()}: the history shows no sector that women were pushed into.")
+        return "\n\n".join(parts)
+    low, high = (as_number(v) for v in (shift.get("interval") or [None, None]))
+    pushed = ", ".join(str(s) for s in shift.get("pushed_sectors") or []) or NA
+    parts.append(
+        f"Sectors the history pushed women into (women's share of funded projects at least "
+        f"5 points above men's): {pushed}. The shift is how much more of the women's top 3 "
+        "than of the men's the model puts in those sectors, each measured against the "
+        f"ranking by the truth (objective {shift.get('objective', NA)}): "
+        f"**{fmt_number(shift.get('shift_points'), 1)} points**, "
+        f"{round(100 * (as_number(shift.get('level')) or 0.95))} % bootstrap interval "
+        f"[{fmt_number(low, 1)}, {fmt_number(high, 1)}] ({fmt_count(shift.get('n_women'))} "
+        f"women, {fmt_count(shift.get('n_men'))} men)."
+    )
+    if shift.get("steering"):
+        parts.append(
+            "**Warning: the model steers women towards the sectors they were pushed into** "
+            "(the whole interval lies above zero). Do not activate it before finding the "
+            "feature that carries sex."
+        )
+    else:
+        parts.append(
+            "No steering is shown: the interval does not lie above zero, so the gaps in the "
+            "sector mix above are within what estimation noise gives both groups."
+        )
     return "\n\n".join(parts)
 
 

@@ -392,3 +392,45 @@ def test_report_tables_plot_and_markdown(tmp_path):
     assert "1,233,737.62" in text
     assert "## By region" in text
     assert "## By sector" in text
+
+
+def two_regions() -> pd.DataFrame:
+    """Region N: three cheap, likely options; region S: two dearer, less likely ones."""
+    return pd.DataFrame(
+        {
+            "beneficiary_id": ["n1", "n2", "n3", "s1", "s2"],
+            "project_type_id": ["x", "x", "x", "y", "y"],
+            "score": [0.9, 0.85, 0.8, 0.5, 0.45],
+            "cost_mad": [10.0, 10.0, 10.0, 20.0, 20.0],
+            "sector_id": "s",
+            "region_id": ["N", "N", "N", "S", "S"],
+            "commune_code": "",
+        }
+    )
+
+
+def test_a_floor_per_region_funds_people_the_optimum_alone_would_not():
+    candidates = two_regions()
+    free = allocate(candidates, envelope_mad=30.0, method="exact")
+    assert set(free.assignments.loc[free.assignments.status == "funded", "beneficiary_id"]) == {
+        "n1",
+        "n2",
+        "n3",
+    }
+    floored = allocate(candidates, envelope_mad=30.0, method="exact", min_per_region=1)
+    funded = floored.assignments.loc[floored.assignments.status == "funded", "beneficiary_id"]
+    assert set(funded) == {"n1", "s1"}  # 10 + 20 MAD: one person in each region
+    assert floored.spend_mad <= 30.0
+    assert floored.expected_successes == pytest.approx(1.4)
+    # a floor above the people a region has asks only for those people
+    both = allocate(candidates, envelope_mad=1000.0, min_per_region=5)
+    assert both.n_funded == 5
+
+
+def test_a_floor_that_cannot_be_met_or_the_greedy_is_a_clear_error():
+    with pytest.raises(DataSchemaError, match="cannot be met within the envelope"):
+        allocate(two_regions(), envelope_mad=25.0, min_per_region=1)
+    with pytest.raises(DataSchemaError, match="needs the exact solver"):
+        allocate(two_regions(), envelope_mad=30.0, method="greedy", min_per_region=1)
+    with pytest.raises(DataSchemaError, match="min_per_region must be an integer >= 0"):
+        allocate(two_regions(), envelope_mad=30.0, min_per_region=-1)

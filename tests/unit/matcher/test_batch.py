@@ -64,10 +64,12 @@ def test_output_shape(tmp_path, reference, scorer):
     assert list(out.columns) == OUTPUT_COLUMNS
     out[c.RANK] = out[c.RANK].astype(int)
     out[c.SCORE] = out[c.SCORE].astype(float)
+    out["livelihood"] = out["livelihood"].astype(float)
+    assert (out["objective"] == "livelihood").all()  # the session model has an income part
     for _, group in out.groupby(c.BENEFICIARY_ID):
         assert len(group) <= 3
         assert group[c.RANK].tolist() == list(range(1, len(group) + 1))
-        assert group[c.SCORE].is_monotonic_decreasing
+        assert group["livelihood"].is_monotonic_decreasing
         assert group[c.PROJECT_TYPE_ID].is_unique
     assert out[c.SCORE].between(0, 1).all()
     assert (out["model_version"] == scorer.version).all()
@@ -88,7 +90,15 @@ def test_parquet_output_matches_csv(tmp_path, reference, scorer):
         from_csv.assign(
             **{
                 col: from_csv[col].astype(float).astype(str)
-                for col in (c.SCORE, c.COST_MAD, c.BUDGET_MAD)
+                for col in (
+                    c.SCORE,
+                    c.COST_MAD,
+                    c.BUDGET_MAD,
+                    "livelihood",
+                    "expected_income_mad",
+                    "score_low",
+                    "score_high",
+                )
             }
         ).reset_index(drop=True),
         check_dtype=False,

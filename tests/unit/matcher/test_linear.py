@@ -106,7 +106,8 @@ def test_a_form_that_does_not_reproduce_the_model_is_refused(reference, history,
 def test_other_shapes_have_no_linear_form(scorer):
     assert LinearForm.from_pipeline(object()) is None
     ensemble = pickle.loads(pickle.dumps(scorer.pipeline))
-    calibrated = ensemble.named_steps["model"].calibrated_classifiers_
+    model = ensemble.named_steps["model"]
+    calibrated = getattr(model, "survival_", model).calibrated_classifiers_
     calibrated.append(calibrated[0])
     assert LinearForm.from_pipeline(ensemble) is None
 
@@ -118,3 +119,45 @@ def test_builder_lookups_are_not_pickled_and_reset_on_fit(scorer, history, refer
     assert "_lookups" not in pickle.loads(pickle.dumps(builder)).__dict__
     builder.fit(history.iloc[:5])
     assert "_lookups" not in builder.__dict__
+
+
+def test_the_registered_version_has_income_and_a_covariance(scorer):
+    assert scorer.has_income
+    assert scorer.linear is not None
+    assert scorer.linear.has_income
+    assert scorer.linear.spread is not None
+
+
+def test_linear_form_reproduces_the_income_model(scorer, history):
+    features = scorer.features(history.iloc[:300])
+    expected = scorer.model.predict_log_income(features)
+    got = scorer.linear.outputs(scorer.feature_columns(history.iloc[:300]))[:, 1]
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
+
+
+def test_spread_is_the_laplace_standard_deviation_of_the_decision(scorer, history):
+    """sd(d) = sqrt(z1' cov z1) with z1 the transformed design row, intercept first."""
+    model = scorer.model
+    estimator = model.survival_.calibrated_classifiers_[0].estimator
+    features = scorer.features(history.iloc[:300])
+    z = estimator[:-1].transform(features)
+    z1 = np.hstack([np.ones((len(z), 1)), z])
+    expected = np.sqrt(np.einsum("ij,jk,ik->i", z1, model.decision_cov_, z1))
+    got = scorer.linear.decision_sd(scorer.feature_columns(history.iloc[:300]))
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+    assert np.all(got > 0)
+
+
+def test_the_covariance_is_the_inverse_hessian_of_sklearns_objective(scorer, reference):
+    """At the fit the penalised score is zero: sum (y - p) z = w / C (sklearn's convention)."""
+    model = scorer.model
+    estimator = model.survival_.calibrated_classifiers_[0].estimator
+    lr = estimator[-1]
+    full, _ = load_history(DATA / "history.csv", reference)
+    z = estimator[:-1].transform(scorer.features(full))
+    p = lr.predict_proba(z)[:, 1]
+    gradient = z.T @ (full[c.ACTIVE_12M].to_numpy() - p)
+    np.testing.assert_allclose(gradient, lr.coef_[0] / lr.C, atol=5e-3)
+    assert np.linalg.eigvalsh(model.decision_cov_).min() > 0
+    # the coefficients (not the intercept) are bounded by their prior variance C
+    assert np.diag(model.decision_cov_)[1:].max() <= lr.C + 1e-9

@@ -55,7 +55,7 @@ def person(cohort) -> Profile:
 
 @pytest.fixture(scope="module")
 def result(person, reference, scorer):
-    return recommend(person, reference=reference, scorer=scorer, top_k=10)
+    return recommend(person, reference=reference, scorer=scorer, objective="survival", top_k=10)
 
 
 def rules_by_hand(profile: Profile, reference) -> dict[str, list[str]]:
@@ -117,7 +117,7 @@ def test_excluded_types_carry_their_rules(result, person, reference):
 
 
 def test_same_input_same_result(result, person, reference, scorer):
-    again = recommend(person, reference=reference, scorer=scorer, top_k=10)
+    again = recommend(person, reference=reference, scorer=scorer, objective="survival", top_k=10)
     assert again == result
     assert again.to_dict() == result.to_dict()
 
@@ -139,7 +139,7 @@ def ranking(frame: pd.DataFrame, beneficiary_id: str) -> list[tuple[int, str, fl
 
 def test_rank_cohort_gives_the_same_ranking(result, person, reference, scorer):
     frame = profiles_frame([person], reference)
-    ranked = rank_cohort(frame, reference=reference, scorer=scorer, top_k=10)
+    ranked = rank_cohort(frame, reference=reference, scorer=scorer, objective="survival", top_k=10)
     assert ranking(ranked, person.beneficiary_id) == [
         (r.rank, r.project_type_id, r.score) for r in result.recommendations
     ]
@@ -150,10 +150,16 @@ def test_parity_over_several_people_scored_together(cohort, reference, scorer):
     """One recommend() for all doors: a chunk of people ranks each as recommend() does."""
     people = [to_profile(cohort.iloc[i]) for i in range(0, 60, 12)]
     ranked = rank_cohort(
-        profiles_frame(people, reference), reference=reference, scorer=scorer, top_k=50
+        profiles_frame(people, reference),
+        reference=reference,
+        scorer=scorer,
+        objective="survival",
+        top_k=50,
     )
     for p in people:
-        single = recommend(p, reference=reference, scorer=scorer, top_k=50, with_gaps=False)
+        single = recommend(
+            p, reference=reference, scorer=scorer, objective="survival", top_k=50, with_gaps=False
+        )
         assert ranking(ranked, p.beneficiary_id) == [
             (r.rank, r.project_type_id, r.score) for r in single.recommendations
         ]
@@ -186,7 +192,9 @@ def test_reasons_are_faithful(result, person, reference, scorer):
 
 
 def test_qualification_gaps_are_real(result, person, reference, scorer):
-    full = recommend(person, reference=reference, scorer=scorer, top_k=50, with_gaps=False)
+    full = recommend(
+        person, reference=reference, scorer=scorer, objective="survival", top_k=50, with_gaps=False
+    )
     now = {r.project_type_id: r for r in full.recommendations}
     assert result.qualification_gaps, "this profile is chosen because it has gaps"
     assert len(result.qualification_gaps) <= 3
@@ -200,7 +208,11 @@ def test_qualification_gaps_are_real(result, person, reference, scorer):
         assert gap.score_with - gap.score_without >= 0.02 - 1e-9
         trained = person.model_copy(update={"trainings": (*person.trainings, gap.trade_id)})
         ranked = rank_cohort(
-            profiles_frame([trained], reference), reference=reference, scorer=scorer, top_k=50
+            profiles_frame([trained], reference),
+            reference=reference,
+            scorer=scorer,
+            objective="survival",
+            top_k=50,
         )
         score_with = ranked.set_index(c.PROJECT_TYPE_ID).loc[gap.project_type_id, c.SCORE]
         assert score_with == pytest.approx(gap.score_with, abs=1e-6)
@@ -210,27 +222,33 @@ def test_qualification_gaps_are_real(result, person, reference, scorer):
 
 
 def test_without_gaps(person, reference, scorer):
-    out = recommend(person, reference=reference, scorer=scorer, top_k=3, with_gaps=False)
+    out = recommend(
+        person, reference=reference, scorer=scorer, objective="survival", top_k=3, with_gaps=False
+    )
     assert out.qualification_gaps == ()
     assert len(out.recommendations) == 3
 
 
 def test_nobody_eligible_is_not_an_error(person, reference, scorer):
     broke = person.model_copy(update={"budget_mad": 0.0})
-    out = recommend(broke, reference=reference, scorer=scorer)
+    out = recommend(broke, reference=reference, scorer=scorer, objective="survival")
     assert out.recommendations == ()
     assert out.n_eligible == 0
     assert out.qualification_gaps == ()
     assert len(out.excluded) == len(reference.project_types)
     assert all(OVER_BUDGET in e.reasons for e in out.excluded)
-    ranked = rank_cohort(profiles_frame([broke], reference), reference=reference, scorer=scorer)
+    ranked = rank_cohort(
+        profiles_frame([broke], reference), reference=reference, scorer=scorer, objective="survival"
+    )
     assert ranked.empty
     assert {c.BENEFICIARY_ID, c.RANK, c.PROJECT_TYPE_ID, c.SCORE} <= set(ranked.columns)
 
 
 def test_top_k_larger_than_eligible(person, reference, scorer):
     tight = person.model_copy(update={"budget_mad": 15000.0})
-    out = recommend(tight, reference=reference, scorer=scorer, top_k=50, with_gaps=False)
+    out = recommend(
+        tight, reference=reference, scorer=scorer, objective="survival", top_k=50, with_gaps=False
+    )
     expected = sum(not f for f in rules_by_hand(tight, reference).values())
     assert 0 < expected < 50
     assert out.n_eligible == expected
@@ -240,10 +258,14 @@ def test_top_k_larger_than_eligible(person, reference, scorer):
 @pytest.mark.parametrize("top_k", [0, -1, 51])
 def test_top_k_bounds(person, reference, scorer, top_k):
     with pytest.raises(ValueError, match="top_k"):
-        recommend(person, reference=reference, scorer=scorer, top_k=top_k)
+        recommend(person, reference=reference, scorer=scorer, objective="survival", top_k=top_k)
     with pytest.raises(ValueError, match="top_k"):
         rank_cohort(
-            profiles_frame([person], reference), reference=reference, scorer=scorer, top_k=top_k
+            profiles_frame([person], reference),
+            reference=reference,
+            scorer=scorer,
+            objective="survival",
+            top_k=top_k,
         )
 
 
@@ -253,6 +275,7 @@ def test_unknown_region(person, reference, scorer):
             person.model_copy(update={"region_id": "MA-99", "commune_code": None}),
             reference=reference,
             scorer=scorer,
+            objective="survival",
         )
     assert info.value.details["field"] == "profile.region_id"
 
@@ -260,8 +283,10 @@ def test_unknown_region(person, reference, scorer):
 def test_rank_cohort_columns_and_explain(cohort, reference, scorer):
     people = [to_profile(cohort.iloc[i]) for i in (0, 1, 2)]
     frame = profiles_frame(people, reference)
-    plain = rank_cohort(frame, reference=reference, scorer=scorer, top_k=3)
-    explained = rank_cohort(frame, reference=reference, scorer=scorer, top_k=3, explain=True)
+    plain = rank_cohort(frame, reference=reference, scorer=scorer, objective="survival", top_k=3)
+    explained = rank_cohort(
+        frame, reference=reference, scorer=scorer, objective="survival", top_k=3, explain=True
+    )
     assert list(plain.columns) == [
         c.BENEFICIARY_ID,
         c.RANK,
@@ -271,6 +296,10 @@ def test_rank_cohort_columns_and_explain(cohort, reference, scorer):
         c.COST_MAD,
         c.BUDGET_MAD,
         "n_eligible",
+        "livelihood",
+        "expected_income_mad",
+        "score_low",
+        "score_high",
     ]
     pd.testing.assert_frame_equal(explained.drop(columns=["reasons"]), plain)
     assert explained["reasons"].str.len().gt(0).all()
@@ -286,3 +315,78 @@ def test_rank_cohort_columns_and_explain(cohort, reference, scorer):
 )
 def test_evidence_level(n, level):
     assert evidence_level(n) == level
+
+
+# ---------------------------------------------------------------- livelihood (contract 7)
+
+
+@pytest.fixture(scope="module")
+def by_livelihood(person, reference, scorer):
+    return recommend(person, reference=reference, scorer=scorer, top_k=10)
+
+
+def test_default_objective_is_livelihood_and_ranks_by_it(by_livelihood, scorer):
+    assert scorer.has_income
+    assert by_livelihood.objective == "livelihood"
+    assert by_livelihood.livelihood_mad == 3000.0
+    values = [r.livelihood for r in by_livelihood.recommendations]
+    assert values == sorted(values, reverse=True)
+    for rec in by_livelihood.recommendations:
+        assert 0 <= rec.livelihood <= rec.score
+        assert rec.score_low < rec.score < rec.score_high
+        assert rec.expected_income_mad > 0
+
+
+def test_livelihood_is_survival_times_the_income_share_above_the_threshold(
+    by_livelihood, person, reference, scorer
+):
+    """P(active and income >= T) = p * (1 - Phi((log T - mu) / sigma)), by hand."""
+    from scipy.stats import norm
+
+    for rec in by_livelihood.recommendations:
+        features = scorer.features(pair_frame(person, rec.project_type_id, reference))
+        mu = scorer.model.predict_log_income(features)[0]
+        sigma = scorer.income_sigma
+        share = 1 - norm.cdf((np.log(3000) - mu) / sigma)
+        assert rec.livelihood == pytest.approx(rec.score * share, abs=2e-6)
+        assert rec.expected_income_mad == pytest.approx(np.exp(mu + sigma**2 / 2), abs=0.01)
+
+
+def test_reasons_explain_the_livelihood_being_ranked(by_livelihood, person, reference, scorer):
+    builder = scorer.pipeline.named_steps["features"]
+    for rec in by_livelihood.recommendations:
+        top = rec.reasons[0]
+        features = scorer.features(pair_frame(person, rec.project_type_id, reference))
+        values = {
+            "base": features,
+            "neutral": neutralise(features, top.factor, builder),
+        }
+        base, neutral = (
+            scorer.objective_values(v, objective="livelihood", livelihood_mad=3000)[0]
+            for v in values.values()
+        )
+        assert base == pytest.approx(rec.livelihood, abs=1e-6)
+        assert base - neutral == pytest.approx(top.effect, abs=1e-3)
+
+
+def test_gaps_follow_livelihood_and_rank_cohort_agrees(by_livelihood, person, reference, scorer):
+    ranked = rank_cohort(profiles_frame([person], reference), reference=reference, scorer=scorer)
+    shown = [(r.rank, r.project_type_id) for r in by_livelihood.recommendations[:5]]
+    assert shown == list(zip(ranked[c.RANK], ranked[c.PROJECT_TYPE_ID], strict=True))
+    full = rank_cohort(
+        profiles_frame([person], reference), reference=reference, scorer=scorer, top_k=50
+    ).set_index(c.PROJECT_TYPE_ID)
+    for gap in by_livelihood.qualification_gaps:
+        assert gap.objective == "livelihood"
+        assert gap.score_without == pytest.approx(full.loc[gap.project_type_id, "livelihood"])
+        assert gap.rank_without == full.loc[gap.project_type_id, c.RANK]
+
+
+def test_a_higher_threshold_lowers_livelihood_not_survival(person, reference, scorer):
+    low = recommend(person, reference=reference, scorer=scorer, top_k=5, livelihood_mad=3000)
+    high = recommend(person, reference=reference, scorer=scorer, top_k=5, livelihood_mad=6000)
+    scores = {r.project_type_id: r for r in low.recommendations}
+    for rec in high.recommendations:
+        if rec.project_type_id in scores:
+            assert rec.score == scores[rec.project_type_id].score
+            assert rec.livelihood < scores[rec.project_type_id].livelihood

@@ -173,3 +173,62 @@ def test_evidence_table_counts_every_funded_project(scorer: Scorer, reference: R
     assert set(table) == set(counts.index)
     for ptype, n in counts.items():
         assert table[ptype]["match"] + table[ptype]["no_match"] == n
+
+
+def test_the_version_learns_income_and_reports_it(trained: Trained, reference: Reference) -> None:
+    registry = Registry(trained.root)
+    manifest = registry.manifest(trained.result.version)
+    assert manifest["income"]["has_income"] is True
+    assert manifest["income"]["n_income_rows"] >= 200
+    assert manifest["income"]["intervals"] is True
+    report = trained.result.metrics["income"]
+    assert len(report["by_decile"]) == 10
+    assert 0.2 < report["sigma_log"] < 0.8
+    # the income truth of generated worlds rises with the survival logit: the
+    # top decile of predicted income must earn more than the bottom one
+    assert (
+        report["by_decile"][-1]["mean_observed_mad"] > report["by_decile"][0]["mean_observed_mad"]
+    )
+    card = (trained.root / trained.result.version / "report.md").read_text(encoding="utf-8")
+    assert "## Income and livelihood" in card
+    assert "Calibration by decile of predicted income" in card
+    interval = trained.result.metrics["world"]["interval"]
+    assert interval["n_pairs"] == trained.result.metrics["world"]["n_pairs"]
+    # a 600-row history: wide intervals that hold most true probabilities
+    assert 0.7 <= interval["coverage"] <= 1.0
+    assert "## How sure: score intervals" in card
+    assert f"| all pairs | {interval['n_pairs']:,} |" in card
+    scorer = Scorer.load(registry, trained.result.version, reference=reference)
+    assert scorer.has_income
+    assert scorer.resolve_objective(None) == "livelihood"
+
+
+def test_a_history_with_few_incomes_gives_a_version_without_income(
+    tmp_path: Path, reference: Reference
+) -> None:
+    from matcher.errors import ObjectiveUnavailableError
+
+    world = generate_world(reference, n_history=600, n_cohort=5, seed=22)
+    history = world.history.copy()
+    keep = np.flatnonzero(history["monthly_income_mad"].notna().to_numpy())[:150]
+    income = history["monthly_income_mad"].astype("Float64")
+    history["monthly_income_mad"] = income.where(np.isin(np.arange(len(history)), keep))
+    path = tmp_path / "history.csv"
+    history.to_csv(path, index=False)
+    registry = Registry(tmp_path / "models")
+    result = train_model(path, reference=reference, registry=registry, candidates=("logit",))
+    manifest = registry.manifest(result.version)
+    assert manifest["income"]["has_income"] is False
+    assert "no income part" in manifest["income"]["note"]
+    assert "income" not in result.metrics
+    card = (tmp_path / "models" / result.version / "report.md").read_text(encoding="utf-8")
+    assert "This version has **no income part**" in card
+    scorer = Scorer.load(registry, result.version, reference=reference)
+    assert not scorer.has_income
+    assert scorer.resolve_objective(None) == "survival"
+    with pytest.raises(ObjectiveUnavailableError, match="no income part"):
+        scorer.resolve_objective("livelihood")
+    estimates = scorer.estimate_pairs(history.head(20), livelihood_mad=3000)
+    assert np.isnan(estimates.livelihood).all()
+    assert np.all(estimates.score_low <= estimates.score)
+    assert np.all(estimates.score <= estimates.score_high)
