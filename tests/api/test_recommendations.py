@@ -11,7 +11,6 @@ import pytest
 from conftest import PROFILE, Api, detail_locs, make_settings, start_api
 from sqlalchemy import select
 
-import api.middleware
 from api.deps import get_scorer
 from matcher.settings import audit_spool_path
 from matcher.store import revoke_key, session_scope
