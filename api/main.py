@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.audit import AuditWriter
+from api.audit import AuditSpool, AuditWriter
 from api.errors import install_error_handlers
 from api.job_files import recover_jobs
 from api.limits import RequestLimits
@@ -31,7 +31,7 @@ from matcher.log_config import configure_logging
 from matcher.model.gate import promotion_gate
 from matcher.model.registry import Registry
 from matcher.reference import load_reference
-from matcher.settings import Settings, get_settings
+from matcher.settings import Settings, audit_spool_path, get_settings
 from matcher.store import make_engine, make_session_factory, upgrade_database
 
 logger = logging.getLogger(__name__)
@@ -126,7 +126,10 @@ def create_app(settings: Settings | None = None, *, require_model: bool = True) 
         state: AppState | None = getattr(app.state, "matcher", None)
         return None if state is None else state.sessions
 
-    audit_writer = AuditWriter(database_audit_writer(sessions))
+    audit_writer = AuditWriter(
+        database_audit_writer(sessions),
+        on_spooled=lambda n: request_metrics.failed("audit_spooled", n),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -138,6 +141,8 @@ def create_app(settings: Settings | None = None, *, require_model: bool = True) 
             partial(build_state, resolved, require_model=require_model)
         )
         app.state.matcher = state
+        audit_writer.spool = AuditSpool(audit_spool_path(state.settings))
+        await anyio.to_thread.run_sync(audit_writer.replay_spool)
         logger.info(
             "matcher API ready: model %s, catalogue %s",
             state.models.version,

@@ -15,6 +15,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import anyio
@@ -70,10 +71,10 @@ class RequestMetrics:
             self._audit_failures += 1
             self._failures["audit_write"] += 1
 
-    def failed(self, kind: str) -> None:
-        """Count one failure of ``kind`` (``matcher_failures_total{kind=...}``)."""
+    def failed(self, kind: str, n: int = 1) -> None:
+        """Count ``n`` failures of ``kind`` (``matcher_failures_total{kind=...}``)."""
         with self._lock:
-            self._failures[kind] += 1
+            self._failures[kind] += n
 
     def render(self, model_version: str | None, failures: dict[str, int] | None = None) -> str:
         """The Prometheus text exposition format (version 0.0.4).
@@ -198,6 +199,7 @@ class RequestBookkeeping:
             path = str(scope.get("path", ""))
             if path.startswith("/v1/"):
                 row: dict[str, Any] = {
+                    "at": datetime.now(UTC),
                     "key_label": audit.key_label,
                     "role": audit.role,
                     "method": method,

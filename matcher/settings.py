@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         gt=0,
         description="Largest cohort upload (MiB); larger requests answer 413 before parsing.",
     )
+    audit_spool: Path | None = Field(
+        default=None,
+        description="Where audit rows wait when the database refuses them (replayed once it "
+        "is back); default: audit-spool.jsonl beside a SQLite database, else in jobs_dir.",
+    )
     max_json_bytes: int = Field(
         default=1 << 20,
         gt=0,
@@ -55,6 +60,16 @@ class Settings(BaseSettings):
         description="How long a verified API key is trusted without asking the database: "
         "a revoked key stops working within this delay (0: check every request).",
     )
+
+
+def audit_spool_path(settings: Settings) -> Path:
+    """The audit spool file: the setting, else beside a SQLite file, else in ``jobs_dir``."""
+    if settings.audit_spool is not None:
+        return settings.audit_spool
+    url = settings.database_url
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        return Path(url.removeprefix("sqlite:///")).expanduser().parent / "audit-spool.jsonl"
+    return settings.jobs_dir / "audit-spool.jsonl"
 
 
 @lru_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import anyio
@@ -34,7 +35,7 @@ async def readyz(request: Request, models: ModelHolderDep) -> Any:
     if models.refresh_due():
         await anyio.to_thread.run_sync(models.refresh)
     problem = models.problem
-    database = await anyio.to_thread.run_sync(check_database, engine)
+    database = await anyio.to_thread.run_sync(partial(check_database, engine, write=True))
     checks = {"model": models.version is not None and problem is None, "database": database}
     if all(checks.values()):
         return {"ready": True, "model_version": models.version, "checks": checks}

@@ -7,6 +7,7 @@ import math
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Path
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from api.deps import AuditDep, ModelHolderDep, RegistryDep
 from api.errors import error_responses
@@ -21,6 +22,14 @@ from api.schemas import (
 from api.security import Analyst
 from matcher.model.registry import Activation, Registry
 
+
+class ModelVersionConvertor(StringConvertor):
+    """Route-level match of a version, so ``/v1/models/rollback`` is never read as one."""
+
+    regex = MODEL_VERSION_PATTERN.strip("^$")
+
+
+register_url_convertor("model_version", ModelVersionConvertor())
 router = APIRouter(prefix="/v1/models", tags=["models"])
 Version = Annotated[str, Path(pattern=MODEL_VERSION_PATTERN, examples=["20261129T101500Z-3f2a9c"])]
 HEADLINE_METRICS: Final = frozenset(
@@ -114,7 +123,9 @@ def list_models(
 
 
 @router.get(
-    "/{version}", response_model=ModelDetailOut, responses=error_responses(401, 403, 404, 422)
+    "/{version:model_version}",
+    response_model=ModelDetailOut,
+    responses=error_responses(401, 403, 404, 422),
 )
 def read_model(
     version: Version, principal: Analyst, registry: RegistryDep, models: ModelHolderDep
@@ -131,7 +142,7 @@ def read_model(
 
 
 @router.post(
-    "/{version}/activate",
+    "/{version:model_version}/activate",
     response_model=ActivationResult,
     responses=error_responses(400, 401, 403, 404, 409, 413, 422, 503),
 )

@@ -25,7 +25,7 @@ WholeInt = Annotated[int, BeforeValidator(_whole_float_to_int)]
 """An integer that also accepts ``84.0`` (JSON Schema's integer), never ``"84"``."""
 
 Education = Literal["none", "primary", "lower_secondary", "upper_secondary", "higher"]
-TopK = Annotated[WholeInt, Field(ge=1, le=MAX_TOP_K)]
+TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K), BeforeValidator(_whole_float_to_int)]
 
 
 def _clean_text(value: str) -> str:

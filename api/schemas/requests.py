@@ -9,12 +9,13 @@ integer too. Requests convert to domain objects with ``to_domain()``.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Final, Literal
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import (
     BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -102,10 +103,29 @@ class RecommendationRequest(BaseModel):
     )
 
 
+CHOICE_RULE: Final[dict[str, Any]] = {
+    "oneOf": [
+        {
+            "properties": {"choice": {"const": "none"}, "project_type_id": {"type": "null"}},
+            "required": ["choice"],
+        },
+        {
+            "properties": {
+                "choice": {"enum": ["recommended", "other"]},
+                "project_type_id": {"type": "string"},
+            },
+            "required": ["choice", "project_type_id"],
+        },
+    ]
+}
+"""``project_type_id`` is required with ``recommended``/``other`` and null or absent with
+``none``, said in the schema so that generated clients know it."""
+
+
 class DecisionIn(BaseModel):
     """The counsellor's decision on a diagnosis."""
 
-    model_config = STRICT
+    model_config = ConfigDict(**STRICT, json_schema_extra=CHOICE_RULE)
 
     choice: Literal["recommended", "other", "none"]
     project_type_id: str | None = Field(

@@ -53,8 +53,17 @@ INVISIBLE_CLASS: Final = "".join(
     _escape(a) if a == b else f"{_escape(a)}-{_escape(b)}" for a, b in INVISIBLE_RANGES
 )
 INVISIBLE: Final = re.compile(f"[{INVISIBLE_CLASS}]")
-VISIBLE_PATTERN: Final = f"[^\\s{INVISIBLE_CLASS}]"
-"""A regular expression (JSON Schema ``pattern``) met by text with one visible character."""
+_BMP_CLASS: Final = "".join(
+    _escape(a) if a == b else f"{_escape(a)}-{_escape(b)}"
+    for a, b in INVISIBLE_RANGES
+    if b <= 0xFFFF
+)
+VISIBLE_PATTERN: Final = f"[^\\s{_BMP_CLASS}]"
+"""A JSON Schema ``pattern`` met by text with one visible character.
+
+ECMA-262 patterns have no escape for characters past U+FFFF, so the few
+invisible ones up there are left out of the pattern (they are still removed).
+"""
 
 
 def clean_free_text(text: str, *, field: str = "reason", max_length: int = 1000) -> str:

@@ -41,7 +41,8 @@ def log_request(
 def log_requests(*, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     """Append many audit lines in one INSERT (the API's writer batches them).
 
-    Each row has the keyword arguments of :func:`log_request` but ``session``.
+    Each row has the keyword arguments of :func:`log_request` but ``session``,
+    and may carry ``at`` (when the request was answered; default now).
     """
     if rows:
         session.execute(insert(AuditEntry), [_audit_values(row) for row in rows])
@@ -49,7 +50,7 @@ def log_requests(*, session: Session, rows: Sequence[Mapping[str, Any]]) -> None
 
 def _audit_values(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "at": utc_now(),
+        "at": row.get("at") or utc_now(),
         "key_label": row["key_label"],
         "role": row["role"],
         "method": str(row["method"]).upper()[:16],

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -147,18 +147,38 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def check_database(engine: Engine) -> bool:
-    """Answer whether the database answers ``SELECT 1`` (for readiness checks).
+def check_database(engine: Engine, *, write: bool = False, timeout_ms: int = 1000) -> bool:
+    """Answer whether the database answers ``SELECT 1`` (and, with ``write``, can write).
+
+    The write probe updates the ``alembic_version`` row to itself and rolls
+    back, waiting at most ``timeout_ms`` for a lock: a locked, read-only or
+    unreachable database answers ``False``.
 
     Returns
     -------
     bool
         ``False`` on any database error (logged at WARNING), never raises.
     """
+    sqlite = engine.dialect.name == "sqlite"
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+            if write:
+                _probe_write(connection, sqlite=sqlite, timeout_ms=timeout_ms)
     except SQLAlchemyError as exc:
         logger.warning("database check failed: %s", type(exc).__name__)
         return False
     return True
+
+
+def _probe_write(connection: Connection, *, sqlite: bool, timeout_ms: int) -> None:
+    if sqlite:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(timeout_ms)}")
+    else:
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(timeout_ms)}")
+    try:
+        connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+    finally:
+        connection.rollback()
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA busy_timeout=30000")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+import time
 
 import pytest
 from conftest import PROFILE, Api, make_settings, start_api
@@ -29,10 +31,28 @@ def test_readyz_when_ready(shared_api: Api) -> None:
 
 
 def test_readyz_names_the_failing_part(shared_api: Api, assert_error, monkeypatch) -> None:
-    monkeypatch.setattr(health_module, "check_database", lambda engine: False)
+    monkeypatch.setattr(health_module, "check_database", lambda engine, **_: False)
     body = assert_error(shared_api.client.get("/readyz"), 503, "not_ready")
     assert body["checks"] == {"model": True, "database": False}
     assert "database" in body["detail"]
+
+
+def test_readyz_says_not_ready_when_the_database_cannot_write(
+    fresh_api: Api, settings, assert_error
+) -> None:
+    path = settings.database_url.removeprefix("sqlite:///")
+    holder = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+        started = time.monotonic()
+        body = assert_error(fresh_api.client.get("/readyz"), 503, "not_ready")
+        assert time.monotonic() - started < 10
+        assert body["checks"] == {"model": True, "database": False}
+        assert body["detail"] == "not ready: database unavailable"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert fresh_api.client.get("/readyz").status_code == 200
 
 
 def test_without_a_model_the_app_refuses_to_start(tmp_path, trained_registry) -> None:

@@ -66,9 +66,17 @@ def test_unknown_or_malformed_version(fresh_api: Api, assert_error) -> None:
         "model_version_not_found",
     )
     assert_error(activate(fresh_api, "20200101T000000Z-abcdef"), 404, "model_version_not_found")
-    assert_error(
-        fresh_api.client.get("/v1/models/not-a-version", headers=h), 422, "invalid_request"
-    )
+    # not a version at all: no route matches (404), so "rollback" is never taken for one
+    assert_error(fresh_api.client.get("/v1/models/not-a-version", headers=h), 404, "not_found")
+
+
+def test_allow_lists_the_real_methods(fresh_api: Api, assert_error) -> None:
+    for method in ("OPTIONS", "GET", "PUT"):
+        response = fresh_api.client.request(method, "/v1/models/rollback")
+        assert_error(response, 405, "method_not_allowed")
+        assert response.headers["allow"] == "POST"
+    response = fresh_api.client.request("DELETE", "/v1/models/20260101T000000Z-abcdef")
+    assert response.headers["allow"] == "GET"
 
 
 def test_activation_switches_the_served_model_without_restart(

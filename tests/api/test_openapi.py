@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jsonschema_rs
 from conftest import Api
 
 ROUTES = {
@@ -63,3 +64,23 @@ def test_profile_schema_is_strict_and_complete(shared_api: Api) -> None:
     assert profile["properties"]["age"]["maximum"] == 75
     assert schemas["ErrorOut"]["required"] == ["status", "code", "detail"]
     assert "HTTPValidationError" not in schemas, "every 422 is documented as ErrorOut"
+
+
+def test_top_k_bounds_are_in_the_schema(shared_api: Api) -> None:
+    schemas = shared_api.client.get("/openapi.json").json()["components"]["schemas"]
+    top_k = schemas["RecommendationRequest"]["properties"]["top_k"]["anyOf"][0]
+    assert (top_k["minimum"], top_k["maximum"]) == (1, 50)
+    assert "ge" not in top_k
+
+
+def test_the_decision_rule_on_project_type_is_in_the_schema(shared_api: Api) -> None:
+    document = shared_api.client.get("/openapi.json").json()
+    schema = {**document["components"]["schemas"]["DecisionIn"], "$defs": {}}
+    validator = jsonschema_rs.Draft202012Validator(schema)
+    reason = "Souhait de la personne"
+    assert validator.is_valid({"choice": "none", "reason": reason})
+    assert validator.is_valid({"choice": "none", "project_type_id": None, "reason": reason})
+    assert validator.is_valid({"choice": "other", "project_type_id": "apiary", "reason": reason})
+    assert not validator.is_valid({"choice": "none", "project_type_id": "apiary", "reason": reason})
+    assert not validator.is_valid({"choice": "recommended", "reason": reason})
+    assert not validator.is_valid({"choice": "none", "reason": "\u200b\u202e"})
