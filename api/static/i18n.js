@@ -151,7 +151,15 @@ export const MESSAGES = {
     "print.col_chance": "Chance à 12 mois",
     "print.col_cost": "Coût type",
     "print.col_evidence": "Données",
-    "print.footer": "Document sans nom : la personne n'est identifiée que par son pseudonyme."
+    "print.footer": "Document sans nom : la personne n'est identifiée que par son pseudonyme.",
+    "print.profile": "Profil au diagnostic",
+    "print.col_reasons": "Principales raisons",
+    "print.no_exclusion": "Aucun type de projet exclu.",
+    "print.signatures": "Signatures",
+    "print.sign_counsellor": "Le conseiller ou la conseillère",
+    "print.sign_person": "La personne accompagnée",
+    "print.sign_committee": "Pour le comité",
+    "print.sign_date": "Date et signature :"
   },
   "ar": {
     "app.title": "matcher — المساعدة على اختيار مشروع لإعادة الإدماج",
@@ -301,7 +309,15 @@ export const MESSAGES = {
     "print.col_chance": "الاحتمال بعد 12 شهرًا",
     "print.col_cost": "التكلفة المعتادة",
     "print.col_evidence": "المعطيات",
-    "print.footer": "وثيقة بدون أسماء: لا يُعرَّف الشخص إلا برمزه المستعار."
+    "print.footer": "وثيقة بدون أسماء: لا يُعرَّف الشخص إلا برمزه المستعار.",
+    "print.profile": "الملف عند التشخيص",
+    "print.col_reasons": "أهم الأسباب",
+    "print.no_exclusion": "لم يُستبعد أي نوع من المشاريع.",
+    "print.signatures": "التوقيعات",
+    "print.sign_counsellor": "المستشار(ة)",
+    "print.sign_person": "الشخص المستفيد",
+    "print.sign_committee": "عن اللجنة",
+    "print.sign_date": "التاريخ والتوقيع:"
   },
   "en": {
     "app.title": "matcher — choosing a reintegration project",
@@ -451,6 +467,14 @@ export const MESSAGES = {
     "print.col_chance": "Chance at 12 months",
     "print.col_cost": "Typical cost",
     "print.col_evidence": "Data",
-    "print.footer": "A document without names: the person is identified by their pseudonym only."
+    "print.footer": "A document without names: the person is identified by their pseudonym only.",
+    "print.profile": "Profile at the diagnosis",
+    "print.col_reasons": "Main reasons",
+    "print.no_exclusion": "No project type was excluded.",
+    "print.signatures": "Signatures",
+    "print.sign_counsellor": "The counsellor",
+    "print.sign_person": "The person",
+    "print.sign_committee": "For the committee",
+    "print.sign_date": "Date and signature:"
   }
 };
