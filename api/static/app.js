@@ -4,6 +4,7 @@
 // HTML: every node is built with textContent, so catalogue or profile values cannot inject markup.
 import { MESSAGES } from "./i18n.js";
 import { buildPrintout } from "./printout.js";
+import { setupFollow } from "./follow.js";
 
 const KEY_STORAGE = "matcher.counsellorKey";
 const LANG_STORAGE = "matcher.lang";
@@ -32,6 +33,7 @@ const state = {
 };
 
 let rowCounter = 0;
+let follow = null;
 
 // ---------------------------------------------------------------------------- helpers
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -100,6 +102,7 @@ const format = {
     })
       .format(effect * 100),
   dateTime: (date) => new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeStyle: "short" }).format(date),
+  date: (date) => new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeZone: "UTC" }).format(date),
 };
 
 function fold(text) {
@@ -184,6 +187,7 @@ function applyLanguage(lang) {
   renderDecisionErrors();
   renderDecisionConfirmation();
   renderPrintSummary();
+  follow?.render();
 }
 
 // ---------------------------------------------------------------------------- messages
@@ -1137,6 +1141,7 @@ function start() {
     renderPrintSummary();
     window.print();
   });
+  follow = setupFollow({ h, t, api, ApiError, format, label, projectName, decisionWhat, state, onExpired: sessionExpired });
   applyLanguage(lang);
 
   const key = storedKey();
