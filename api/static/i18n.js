@@ -198,7 +198,9 @@ export const MESSAGES = {
     "outcome.note": "Ce qui a changé, une note",
     "outcome.submit": "Enregistrer le suivi",
     "outcome.saved": "Suivi enregistré.",
-    "outcome.err": "À corriger ({field}) : {detail}"
+    "outcome.err": "À corriger ({field}) : {detail}",
+    "print.excluded": "Projets exclus et règle appliquée ({n})",
+    "print.gaps": "Formations qui ouvriraient une meilleure option"
   },
   "ar": {
     "app.title": "matcher — المساعدة على اختيار مشروع لإعادة الإدماج",
@@ -358,7 +360,7 @@ export const MESSAGES = {
     "print.sign_committee": "عن اللجنة",
     "print.sign_date": "التاريخ والتوقيع:",
     "follow.title": "متابعة الأشخاص",
-    "follow.search": "البحث بالرمز المستعار",
+    "follow.search": "البحث عن شخص برمزه",
     "follow.search_button": "بحث",
     "follow.no_case": "لا يوجد شخص من مركزكم يطابق البحث.",
     "follow.case_item": "{id} · عدد التشخيصات: {n}",
@@ -395,7 +397,9 @@ export const MESSAGES = {
     "outcome.note": "ما الذي تغير، ملاحظة",
     "outcome.submit": "تسجيل المتابعة",
     "outcome.saved": "سُجِّلت المتابعة.",
-    "outcome.err": "يجب التصحيح ({field}): {detail}"
+    "outcome.err": "يجب التصحيح ({field}): {detail}",
+    "print.excluded": "المشاريع المستبعدة والقاعدة المطبقة ({n})",
+    "print.gaps": "تكوينات قد تفتح خيارًا أفضل"
   },
   "en": {
     "app.title": "matcher — choosing a reintegration project",
@@ -592,6 +596,8 @@ export const MESSAGES = {
     "outcome.note": "What changed, a note",
     "outcome.submit": "Record the follow-up",
     "outcome.saved": "Follow-up recorded.",
-    "outcome.err": "To correct ({field}): {detail}"
+    "outcome.err": "To correct ({field}): {detail}",
+    "print.excluded": "Excluded projects and the rule applied ({n})",
+    "print.gaps": "Trainings that would open a better option"
   }
 };

@@ -59,7 +59,7 @@ export function buildPrintout(ctx, { result, decision, profile, receivedAt, cata
     ),
     gaps.length
       ? [
-          h("h2", { text: t("gaps.title") }),
+          h("h2", { text: t("print.gaps") }),
           h(
             "ul",
             {},
@@ -78,7 +78,7 @@ export function buildPrintout(ctx, { result, decision, profile, receivedAt, cata
           ),
         ]
       : null,
-    h("h2", { text: t("excluded.summary", { n: format.integer(excluded.length) }) }),
+    h("h2", { text: t("print.excluded", { n: format.integer(excluded.length) }) }),
     excluded.length
       ? h("ul", { class: "excluded-print" }, excluded.map((item) => h("li", { text: `${ctx.projectName(item.project_type_id)}${ctx.colon()}${label(item.text)}` })))
       : h("p", { text: t("print.no_exclusion") }),

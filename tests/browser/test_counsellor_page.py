@@ -224,7 +224,7 @@ def test_decision_reaches_the_database(
     expect(summary).to_be_visible()
     expect(summary).to_contain_text("B-WEB-DEC-1")
     expect(summary).to_contain_text(chosen)
-    for text in ("Profil au diagnostic", "Femme", "Principales raisons", "Types de projet exclus"):
+    for text in ("Profil au diagnostic", "Femme", "Principales raisons", "Projets exclus et règle"):
         expect(summary).to_contain_text(text)
     expect(summary).to_contain_text(reason)
     for text in ("Le conseiller ou la conseillère", "La personne accompagnée", "Pour le comité"):
