@@ -73,28 +73,29 @@ def search_cases(*, session: Session, scope: str | None, query: str) -> list[Cas
     """
     pattern = _escape_like(query.strip()) + "%"
     rows = session.execute(
-        select(
-            Diagnosis.beneficiary_id,
-            func.count(Diagnosis.id),
-            func.max(Diagnosis.created_at),
-        )
+        select(Diagnosis.beneficiary_id, func.count(Diagnosis.id), func.max(Diagnosis.created_at))
         .where(_scoped(scope), Diagnosis.beneficiary_id.like(pattern, escape="\\"))
         .group_by(Diagnosis.beneficiary_id)
         .order_by(func.max(Diagnosis.created_at).desc(), Diagnosis.beneficiary_id)
         .limit(SEARCH_LIMIT)
     ).all()
-    out = []
-    for beneficiary_id, count, _ in rows:
-        last = _diagnoses(session, scope, str(beneficiary_id))[-1]
-        out.append(
-            CaseSummary(
-                beneficiary_id=str(beneficiary_id),
-                n_diagnoses=int(count),
-                last_diagnosis_at=last.created_at,
-                last_diagnosis_id=last.id,
-            )
+    found = {str(b): int(n) for b, n, _ in rows}
+    last: dict[str, Diagnosis] = {}
+    for diagnosis in session.scalars(
+        select(Diagnosis)
+        .where(_scoped(scope), Diagnosis.beneficiary_id.in_(list(found)))
+        .order_by(Diagnosis.created_at, Diagnosis.id)
+    ):
+        last[diagnosis.beneficiary_id] = diagnosis
+    return [
+        CaseSummary(
+            beneficiary_id=b,
+            n_diagnoses=n,
+            last_diagnosis_at=last[b].created_at,
+            last_diagnosis_id=last[b].id,
         )
-    return out
+        for b, n in found.items()
+    ]
 
 
 def _diagnoses(session: Session, scope: str | None, beneficiary_id: str) -> list[Diagnosis]:

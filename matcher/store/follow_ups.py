@@ -47,30 +47,43 @@ def _answered(rows: Sequence[Outcome]) -> set[int]:
     return done
 
 
+def _funded(
+    session: Session, scope: str | None
+) -> tuple[list[Diagnosis], dict[str, Decision], dict[str, list[Outcome]]]:
+    """The centre's diagnoses, their current decisions and their outcomes (three queries)."""
+    query = select(Diagnosis)
+    if scope != EVERY_CENTRE:
+        query = query.where(Diagnosis.centre_id == scope)
+    diagnoses = list(session.scalars(query))
+    ids = select(Diagnosis.id)
+    if scope != EVERY_CENTRE:
+        ids = ids.where(Diagnosis.centre_id == scope)
+    latest: dict[str, Decision] = {}
+    for decision in session.scalars(
+        select(Decision)
+        .where(Decision.diagnosis_id.in_(ids))
+        .order_by(Decision.decided_at, Decision.id)
+    ):
+        latest[decision.diagnosis_id] = decision
+    outcomes: dict[str, list[Outcome]] = {}
+    for row in session.scalars(
+        select(Outcome).where(Outcome.diagnosis_id.in_(ids)).order_by(Outcome.id)
+    ):
+        outcomes.setdefault(row.diagnosis_id, []).append(row)
+    return diagnoses, latest, outcomes
+
+
 def follow_ups_due(
     *, session: Session, scope: str | None, today: date, horizons: Sequence[int]
 ) -> list[FollowUp]:
     """The centre's follow-ups overdue or due this week, most overdue first."""
     end_of_week = today + timedelta(days=6 - today.weekday())
-    query = select(Diagnosis)
-    if scope != EVERY_CENTRE:
-        query = query.where(Diagnosis.centre_id == scope)
+    diagnoses, latest, outcomes = _funded(session, scope)
     out: list[FollowUp] = []
-    for diagnosis in session.scalars(query):
-        decision = session.scalars(
-            select(Decision)
-            .where(Decision.diagnosis_id == diagnosis.id)
-            .order_by(Decision.decided_at.desc(), Decision.id.desc())
-            .limit(1)
-        ).first()
-        if decision is None or decision.project_type_id is None:
-            continue
-        rows = list(
-            session.scalars(
-                select(Outcome).where(Outcome.diagnosis_id == diagnosis.id).order_by(Outcome.id)
-            )
-        )
-        if not rows:
+    for diagnosis in diagnoses:
+        decision = latest.get(diagnosis.id)
+        rows = outcomes.get(diagnosis.id)
+        if decision is None or decision.project_type_id is None or not rows:
             continue
         start = rows[-1].start_date
         done = _answered(rows)
