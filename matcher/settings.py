@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         description="How long a verified API key is trusted without asking the database: "
         "a revoked key stops working within this delay (0: check every request).",
     )
+    follow_up_months: list[Literal[3, 6, 12, 24]] = Field(
+        default=[3, 6, 12, 24],
+        min_length=1,
+        description="Months after a project's start when a follow-up is due (JSON list).",
+    )
 
 
 def audit_spool_path(settings: Settings) -> Path:

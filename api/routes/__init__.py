@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from api.routes import catalogue, cohorts, diagnoses, health, models, recommendations
+from api.routes import cases, catalogue, cohorts, diagnoses, health, models, recommendations
 
 ROUTERS = (
     health.router,
     recommendations.router,
     catalogue.router,
     diagnoses.router,
+    cases.router,
     models.router,
     cohorts.router,
 )

@@ -11,6 +11,7 @@ another centre's diagnosis answers 404 as a missing one. ``GET`` answers an
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -53,6 +54,7 @@ from matcher.store import (
     save_diagnosis,
     session_scope,
 )
+from matcher.store.cases import PreviousAdvice, previous_advice
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["diagnoses"])
@@ -172,8 +174,13 @@ def create_diagnosis(
     sessions: SessionFactoryDep,
     audit: AuditDep,
     models: ModelHolderDep,
+    clock: ClockDep,
 ) -> dict[str, Any]:
-    """Recommend for one person and store what was shown (the diagnosis)."""
+    """Recommend for one person and store what was shown (the diagnosis).
+
+    A known pseudonym joins its case: the answer carries the person's previous
+    diagnosis in this centre and its decision (``previous``).
+    """
     profile, answer = run_recommendation(
         body,
         reference=reference,
@@ -184,9 +191,9 @@ def create_diagnosis(
         livelihood_mad=settings.livelihood_mad,
     )
     result = answer.to_dict()
-    diagnosis_id = write_or_503(
-        sessions,
-        lambda session: save_diagnosis(
+
+    def write(session: Session) -> tuple[str, PreviousAdvice | None]:
+        diagnosis_id = save_diagnosis(
             session=session,
             profile=profile,
             model_version=scorer.version,
@@ -194,9 +201,19 @@ def create_diagnosis(
             response=result,
             actor=principal.label,
             centre_id=principal.centre_id,
-        ),
-    )
-    return {"diagnosis_id": diagnosis_id, **result}
+            now=clock(),
+        )
+        earlier = previous_advice(
+            session=session,
+            scope=principal.centre_id,
+            beneficiary_id=profile.beneficiary_id,
+            before=diagnosis_id,
+        )
+        return diagnosis_id, earlier
+
+    diagnosis_id, earlier = write_or_503(sessions, write)
+    previous = None if earlier is None else dataclasses.asdict(earlier)
+    return {"diagnosis_id": diagnosis_id, **result, "previous": previous}
 
 
 @router.get(
@@ -300,7 +317,7 @@ def create_outcome(
             note=body.note,
             scope=principal.centre_id,
             type_cost=reference.type_cost,
-            today=clock().date(),
+            now=clock(),
         )
         outcomes = get_diagnosis(session=session, diagnosis_id=body.diagnosis_id).outcomes
         return next(o for o in outcomes if o.id == outcome_id)

@@ -166,9 +166,10 @@ class OutcomeIn(BaseModel):
     active_12m: bool | None = None
     active_24m: bool | None = None
     monthly_income_mad: float | None = Field(default=None, ge=0, le=10_000_000, allow_inf_nan=False)
-    horizon_months: Literal[3, 6, 12, 24] | None = Field(
+    horizon_months: Literal[0, 3, 6, 12, 24] | None = Field(
         default=None,
-        description="The follow-up this answers; by default the latest active_Xm flag given",
+        description="The follow-up this answers (0: the project started); by default the"
+        " latest active_Xm flag given",
     )
     changed_to_reason: str | None = Field(
         default=None,

@@ -118,10 +118,22 @@ class RecommendationResponse(BaseModel):
     )
 
 
-class DiagnosisCreated(RecommendationResponse):
-    """A stored diagnosis: its id and what was shown."""
+class PreviousAdviceOut(BaseModel):
+    """The person's latest earlier diagnosis in this centre and its decision."""
 
     diagnosis_id: str
+    created_at: datetime
+    recommended: list[str]
+    decision: dict[str, Any] | None
+
+
+class DiagnosisCreated(RecommendationResponse):
+    """A stored diagnosis: its id and what was shown (and, for a known person, before)."""
+
+    diagnosis_id: str
+    previous: PreviousAdviceOut | None = Field(
+        default=None, description="The person's previous diagnosis and decision in this centre"
+    )
 
 
 class DecisionOut(BaseModel):

@@ -3,6 +3,8 @@
 // sessionStorage and travels only in the Authorization header. Text is never inserted as
 // HTML: every node is built with textContent, so catalogue or profile values cannot inject markup.
 import { MESSAGES } from "./i18n.js";
+import { buildPrintout } from "./printout.js";
+import { setupFollow } from "./follow.js";
 
 const KEY_STORAGE = "matcher.counsellorKey";
 const LANG_STORAGE = "matcher.lang";
@@ -17,6 +19,7 @@ const state = {
   provinces: [],
   communes: [],
   result: null,
+  profile: null,
   receivedAt: null,
   decision: null,
   choice: null,
@@ -30,6 +33,7 @@ const state = {
 };
 
 let rowCounter = 0;
+let follow = null;
 
 // ---------------------------------------------------------------------------- helpers
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -98,6 +102,7 @@ const format = {
     })
       .format(effect * 100),
   dateTime: (date) => new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeStyle: "short" }).format(date),
+  date: (date) => new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeZone: "UTC" }).format(date),
 };
 
 function fold(text) {
@@ -182,6 +187,7 @@ function applyLanguage(lang) {
   renderDecisionErrors();
   renderDecisionConfirmation();
   renderPrintSummary();
+  follow?.render();
 }
 
 // ---------------------------------------------------------------------------- messages
@@ -747,6 +753,7 @@ async function submitDiagnosis(event) {
   try {
     const result = await api("/v1/diagnoses", { method: "POST", body: { profile, top_k: TOP_K } });
     state.result = result;
+    state.profile = profile;
     state.receivedAt = new Date();
     state.decision = null;
     state.choice = null;
@@ -1118,67 +1125,15 @@ function renderPrintSummary() {
     root.replaceChildren();
     return;
   }
-  const decision = state.decision;
-  const rows = result.recommendations.map((rec) =>
-    h(
-      "tr",
-      {},
-      h("td", { class: "num", text: format.integer(rec.rank) }),
-      h("td", { text: label(rec.names) }),
-      h("td", { class: "num", text: format.percent(rec.score) }),
-      h("td", { class: "num" }, bdi(format.mad(rec.cost_mad))),
-      h("td", { text: t(`evidence_short.${rec.evidence}`) }),
-    ),
-  );
-  root.replaceChildren(
-    h("h1", { text: t("print.title") }),
-    h("p", { class: "advice-note", text: t("results.advice") }),
-    h(
-      "dl",
-      {},
-      h("dt", { text: t("print.pseudonym") }),
-      h("dd", {}, bdi(result.beneficiary_id)),
-      h("dt", { text: t("print.date") }),
-      h("dd", { text: format.dateTime(state.receivedAt ?? new Date()) }),
-      h("dt", { text: t("print.model") }),
-      h("dd", {}, bdi(result.model_version)),
-      h("dt", { text: t("print.diagnosis") }),
-      h("dd", {}, bdi(result.diagnosis_id)),
-      h("dt", { text: t("card.budget") }),
-      h("dd", {}, bdi(format.mad(result.recommendations[0]?.budget_mad ?? 0))),
-    ),
-    h("h2", { text: t("print.ranking") }),
-    h(
-      "table",
-      {},
-      h(
-        "thead",
-        {},
-        h(
-          "tr",
-          {},
-          ["print.col_rank", "print.col_project", "print.col_chance", "print.col_cost", "print.col_evidence"].map((key) =>
-            h("th", { scope: "col", text: t(key) }),
-          ),
-        ),
-      ),
-      h("tbody", {}, rows),
-    ),
-    h("h2", { text: t("print.decision") }),
-    decision
-      ? h(
-          "dl",
-          {},
-          h("dt", { text: t("print.decision") }),
-          h("dd", { text: decisionWhat(decision) }),
-          h("dt", { text: t("print.date") }),
-          h("dd", { text: format.dateTime(new Date(decision.decided_at)) }),
-          h("dt", { text: t("print.reason") }),
-          h("dd", { text: decision.reason }),
-        )
-      : h("p", { text: t("print.pending") }),
-    h("p", { class: "footer", text: t("print.footer") }),
-  );
+  const ctx = { h, t, tNodes, bdi, ltr, format, label, decisionWhat, projectName, colon };
+  const parts = buildPrintout(ctx, {
+    result,
+    decision: state.decision,
+    profile: state.profile,
+    receivedAt: state.receivedAt,
+    catalogue: state.catalogue,
+  });
+  root.replaceChildren(...parts.flat().filter(Boolean));
 }
 
 // ---------------------------------------------------------------------------- start
@@ -1210,6 +1165,7 @@ function start() {
     renderPrintSummary();
     window.print();
   });
+  follow = setupFollow({ h, t, api, ApiError, format, label, projectName, decisionWhat, state, onExpired: sessionExpired });
   applyLanguage(lang);
 
   const key = storedKey();

@@ -37,6 +37,8 @@ from matcher.errors import OutcomeRuleError
 
 HORIZONS: Final[tuple[int, ...]] = (3, 6, 12, 24)
 """Follow-up horizons in months that carry an ``active_Xm`` flag."""
+START: Final = 0
+"""The horizon of the record that notes the project's start (type, amount, date; no flag)."""
 MIN_COST_SHARE: Final = 0.25
 MAX_AMOUNT_FACTOR: Final = 1.5
 MAX_MONTHLY_INCOME_MAD: Final = 50_000.0
@@ -92,8 +94,8 @@ def _fail(field: str, message: str) -> OutcomeRuleError:
 def horizon_of(outcome: OutcomeIn) -> int:
     """The horizon the record answers: given, or the latest flag it carries."""
     if outcome.horizon_months is not None:
-        if outcome.horizon_months not in HORIZONS:
-            allowed = ", ".join(map(str, HORIZONS))
+        if outcome.horizon_months not in (START, *HORIZONS):
+            allowed = ", ".join(map(str, (START, *HORIZONS)))
             raise _fail("horizon_months", f"must be one of {allowed}")
         return outcome.horizon_months
     known = [h for h in HORIZONS if outcome.flags.get(h) is not None]
@@ -160,7 +162,7 @@ def _check_dates(outcome: OutcomeIn, facts: OutcomeFacts, horizon: int, today: d
             flagged = outcome.flags.get(months) is not None
             field = f"active_{months}m" if flagged else "horizon_months"
             raise _fail(field, f"the {months}-month follow-up cannot be known before {due}")
-    if outcome.flags.get(horizon) is None:
+    if horizon != START and outcome.flags.get(horizon) is None:
         raise _fail(f"active_{horizon}m", f"is required for the {horizon}-month follow-up")
 
 

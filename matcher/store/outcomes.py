@@ -117,6 +117,7 @@ def record_outcome(
     scope: str | None = EVERY_CENTRE,
     type_cost: Mapping[str, float] | None = None,
     today: date | None = None,
+    now: datetime | None = None,
 ) -> int:
     """Check and record one follow-up of the project funded after a diagnosis.
 
@@ -135,7 +136,9 @@ def record_outcome(
         ``typical_cost_mad`` by project type (the catalogue's); without it the
         amount is only checked to be > 0.
     today : date, optional
-        The date the follow-up is recorded (UTC today by default).
+        The date the rules check against (the date of ``now`` by default).
+    now : datetime, optional
+        When the follow-up is recorded (UTC now by default).
 
     Returns
     -------
@@ -173,7 +176,7 @@ def record_outcome(
         incoming,
         _facts(session, diagnosis),
         type_cost=type_cost or {},
-        today=today or utc_now().date(),
+        today=today or (now or utc_now()).date(),
     )
     row = Outcome(
         diagnosis_id=diagnosis_id,
@@ -190,7 +193,7 @@ def record_outcome(
         changed_to_reason=incoming.changed_to_reason,
         correction_reason=incoming.correction_reason,
         note=_optional_text(note, "note", NOTE_MAX_LENGTH),
-        recorded_at=utc_now(),
+        recorded_at=now or utc_now(),
         recorded_by=checked_actor(actor),
     )
     session.add(row)

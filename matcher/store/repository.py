@@ -27,6 +27,7 @@ import json
 import logging
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import select
@@ -102,6 +103,7 @@ def save_diagnosis(
     response: Mapping[str, Any],
     actor: str,
     centre_id: str | None = None,
+    now: datetime | None = None,
 ) -> str:
     """Store what was shown to a counsellor for ``profile``.
 
@@ -136,7 +138,7 @@ def save_diagnosis(
             model_version=model_version,
             top_k=top_k,
             recommendations_json=json.dumps(response, ensure_ascii=False, allow_nan=False),
-            created_at=utc_now(),
+            created_at=now or utc_now(),
             created_by=checked_actor(actor),
             centre_id=centre_id,
             decision_version=0,

@@ -56,33 +56,43 @@ def _follow_up(api: Api, diagnosis_id: str, role: str) -> Any:
     return api.client.post("/v1/outcomes", json=body, headers=api.headers(role))
 
 
-PERSON_REQUESTS: dict[tuple[str, str], Callable[[Api, str, str], Any]] = {
-    ("GET", "/v1/diagnoses/{diagnosis_id}"): _read,
-    ("POST", "/v1/diagnoses/{diagnosis_id}/decision"): _decide,
-    ("POST", "/v1/outcomes"): _follow_up,
+def _case(api: Api, beneficiary_id: str, role: str) -> Any:
+    return api.client.get(f"/v1/cases/{beneficiary_id}", headers=api.headers(role))
+
+
+PERSON_REQUESTS: dict[tuple[str, str], tuple[Callable[[Api, str, str], Any], str]] = {
+    ("GET", "/v1/diagnoses/{diagnosis_id}"): (_read, "diagnosis_id"),
+    ("POST", "/v1/diagnoses/{diagnosis_id}/decision"): (_decide, "diagnosis_id"),
+    ("POST", "/v1/outcomes"): (_follow_up, "diagnosis_id"),
+    ("GET", "/v1/cases/{beneficiary_id}"): (_case, "beneficiary_id"),
 }
-"""Every person-data route that names a record, and how to call it on an id."""
+"""Every person-data route that names a record: how to call it, and on which id."""
+LISTS = {("POST", "/v1/diagnoses"), ("GET", "/v1/cases"), ("GET", "/v1/follow-ups")}
+"""Person-data routes that name no record: tested below by what each centre sees."""
 
 
 def test_every_person_route_has_a_two_centre_case() -> None:
     centre_routes = {route for route, rule in RULES.items() if rule == "centre"}
-    creating = {("POST", "/v1/diagnoses")}  # names no record: tested below by who sees it
-    assert set(PERSON_REQUESTS) == centre_routes - creating
+    assert set(PERSON_REQUESTS) == centre_routes - LISTS
+    assert centre_routes >= LISTS
 
 
 @pytest.mark.parametrize("route", sorted(PERSON_REQUESTS), ids=lambda r: f"{r[0]} {r[1]}")
 def test_another_centre_gets_the_answer_of_a_missing_id(
     fresh_api: Api, route: tuple[str, str]
 ) -> None:
-    request = PERSON_REQUESTS[route]
+    request, id_field = PERSON_REQUESTS[route]
     created = _diagnose(fresh_api)
     diagnosis_id = created["diagnosis_id"]
+    ident = "B-CENTRE-1" if id_field == "beneficiary_id" else diagnosis_id
     missing = check_error(request(fresh_api, MISSING, "counsellor"), 404, "not_found")
-    foreign = check_error(request(fresh_api, diagnosis_id, "other"), 404, "not_found")
+    foreign = check_error(request(fresh_api, ident, "other"), 404, "not_found")
     assert foreign == {
-        key: value.replace(MISSING, diagnosis_id) if isinstance(value, str) else value
+        key: value.replace(MISSING, ident) if isinstance(value, str) else value
         for key, value in missing.items()
     }
+    if route[0] == "GET":  # the home centre reads it
+        assert request(fresh_api, ident, "counsellor").status_code == 200
     assert diagnosis_id not in str(_read(fresh_api, diagnosis_id, "other").headers)
     # nothing was written by the other centre's attempt
     stored = _read(fresh_api, diagnosis_id, "counsellor").json()
@@ -142,3 +152,43 @@ def test_jobs_are_seen_only_by_keys_of_the_centre_that_made_them(fresh_api: Api)
                 404,
                 "not_found",
             )
+
+
+def test_search_and_follow_ups_list_only_the_centres_own_people(fresh_api: Api) -> None:
+    set_clock(fresh_api, datetime(2025, 1, 10, tzinfo=UTC))
+    mine = _diagnose(fresh_api, beneficiary="B-SHARED-1")["diagnosis_id"]
+    _diagnose(fresh_api, "other", beneficiary="B-SHARED-2")
+    top = _read(fresh_api, mine, "counsellor").json()["result"]["recommendations"][0]
+    decided = fresh_api.client.post(
+        f"/v1/diagnoses/{mine}/decision",
+        json={"choice": "recommended", "project_type_id": top["project_type_id"], "reason": "ok"},
+        headers=fresh_api.headers(),
+    )
+    assert decided.status_code == 201, decided.text
+    set_clock(fresh_api, datetime(2025, 9, 1, tzinfo=UTC))
+    started = fresh_api.client.post(
+        "/v1/outcomes",
+        json={
+            "diagnosis_id": mine,
+            "project_type_id": top["project_type_id"],
+            "funded_mad": top["cost_mad"],
+            "start_date": "2025-02-01",
+            "horizon_months": 0,
+        },
+        headers=fresh_api.headers(),
+    )
+    assert started.status_code == 201, started.text
+
+    def found(role: str) -> list[str]:
+        response = fresh_api.client.get("/v1/cases?q=B-SHARED", headers=fresh_api.headers(role))
+        assert response.status_code == 200, response.text
+        return [case["beneficiary_id"] for case in response.json()]
+
+    assert found("counsellor") == ["B-SHARED-1"]
+    assert found("other") == ["B-SHARED-2"]
+    due = fresh_api.client.get("/v1/follow-ups", headers=fresh_api.headers()).json()
+    assert [(f["beneficiary_id"], f["horizon_months"]) for f in due] == [
+        ("B-SHARED-1", 3),
+        ("B-SHARED-1", 6),
+    ]
+    assert fresh_api.client.get("/v1/follow-ups", headers=fresh_api.headers("other")).json() == []

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
-from conftest import PROFILE, Api, check_error
+import pytest
+from conftest import PROFILE, Api, check_error, make_settings, start_api
+from pg_schema import throwaway_schema
 
 N_PARALLEL = 40
 
@@ -67,6 +71,21 @@ def test_a_change_needs_the_current_etag(shared_api: Api) -> None:
 
 def test_parallel_first_decisions_keep_exactly_one(shared_api: Api) -> None:
     """40 parallel first decisions on one diagnosis: one is stored, 39 answer 409."""
+    race(shared_api)
+
+
+@pytest.fixture
+def postgres_api(tmp_path: Path, trained_registry: Any) -> Iterator[Api]:
+    with throwaway_schema("etag") as url:
+        yield from start_api(make_settings(tmp_path, trained_registry, database_url=url))
+
+
+@pytest.mark.postgres
+def test_parallel_first_decisions_keep_exactly_one_on_postgres(postgres_api: Api) -> None:
+    race(postgres_api)
+
+
+def race(shared_api: Api) -> None:
     diagnosis_id = _diagnose(shared_api)["diagnosis_id"]
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(

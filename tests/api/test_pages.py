@@ -169,6 +169,8 @@ def test_pseudonym_field_says_never_a_name(markup: Markup, html: str) -> None:
     [
         ("/static/app.js", "text/javascript"),
         ("/static/i18n.js", "text/javascript"),
+        ("/static/printout.js", "text/javascript"),
+        ("/static/follow.js", "text/javascript"),
         ("/static/app.css", "text/css"),
         ("/static/favicon.png", "image/png"),
     ],
@@ -227,7 +229,10 @@ def test_dictionary_file_is_strict_json() -> None:
 
 def test_every_key_the_page_uses_exists(markup: Markup) -> None:
     messages = load_messages()["fr"]
-    script = APP_JS.read_text(encoding="utf-8")
+    script = "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in (APP_JS, STATIC_DIR / "printout.js", STATIC_DIR / "follow.js")
+    )
     used = set(markup.i18n_keys)
     used |= set(re.findall(r"""\bt(?:Nodes)?\(\s*"([a-z_]+\.[a-z_.]+)\"""", script))
     used |= set(re.findall(r"""key: "([a-z_]+\.[a-z_]+)\"""", script))

@@ -34,6 +34,9 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/v1/diagnoses/{diagnosis_id}"): "centre",
     ("POST", "/v1/diagnoses/{diagnosis_id}/decision"): "centre",
     ("POST", "/v1/outcomes"): "centre",
+    ("GET", "/v1/cases"): "centre",
+    ("GET", "/v1/cases/{beneficiary_id}"): "centre",
+    ("GET", "/v1/follow-ups"): "centre",
     ("GET", "/v1/models"): "analyst",
     ("GET", "/v1/models/{version}"): "analyst",
     ("POST", "/v1/models/{version}/activate"): "analyst",
@@ -49,6 +52,7 @@ RULES: dict[tuple[str, str], str] = {
 PATH_VALUES = {
     "{region_id}": "MA-06",
     "{diagnosis_id}": "0" * 32,
+    "{beneficiary_id}": "B-0001",
     "{job_id}": "0" * 32,
     "{version}": "20260101T000000Z-abcdef",
 }

@@ -230,8 +230,47 @@ def test_decision_reaches_the_database(
     expect(summary).to_be_visible()
     expect(summary).to_contain_text("B-WEB-DEC-1")
     expect(summary).to_contain_text(chosen)
+    for text in ("Profil au diagnostic", "Femme", "Principales raisons", "Projets exclus et règle"):
+        expect(summary).to_contain_text(text)
+    expect(summary).to_contain_text(reason)
+    for text in ("Le conseiller ou la conseillère", "La personne accompagnée", "Pour le comité"):
+        expect(summary.get_by_text(text, exact=True)).to_be_visible()
     expect(page.get_by_label("Pseudonyme", exact=True)).to_be_hidden()
     shoot(page, screenshots, "print-fr")
+    page.emulate_media(media="screen")
+    page.get_by_role("button", name="العربية").click()
+    page.emulate_media(media="print")
+    for text in ("الملف عند التشخيص", "التوقيعات", "عن اللجنة", "B-WEB-DEC-1"):
+        expect(summary).to_contain_text(text)
+    expect(summary).to_contain_text(reason)
+    shoot(page, screenshots, "print-ar")
+    page.emulate_media(media="screen")
+    page.get_by_role("button", name="Français").click()
+
+    # changing the decision sends back its ETag: the change is stored beside the first one
+    page.get_by_label("Aucun projet pour l'instant").check()
+    page.get_by_label("Motif de la décision").fill("La personne a trouvé un emploi salarié")
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    expect(
+        page.get_by_text(re.compile(r"^Décision enregistrée le.*aucun projet", re.I))
+    ).to_be_visible()
+    engine = sa.create_engine(live_server.database_url)
+    try:
+        with engine.connect() as connection:
+            choices = (
+                connection.execute(
+                    sa.text(
+                        "SELECT d.choice FROM decisions d JOIN diagnoses g"
+                        " ON g.id = d.diagnosis_id WHERE g.beneficiary_id = :b ORDER BY d.id"
+                    ),
+                    {"b": "B-WEB-DEC-1"},
+                )
+                .scalars()
+                .all()
+            )
+    finally:
+        engine.dispose()
+    assert choices == ["recommended", "none"]
 
 
 def test_another_type_or_none_needs_a_reason(page: Page, live_server: LiveServer) -> None:

@@ -40,5 +40,5 @@ def test_horizon_is_given_or_the_latest_flag() -> None:
     with pytest.raises(OutcomeRuleError, match="say which follow-up") as caught:
         horizon_of(_outcome(None))
     assert caught.value.details == {"field": "horizon_months"}
-    with pytest.raises(OutcomeRuleError, match="must be one of 3, 6, 12, 24"):
+    with pytest.raises(OutcomeRuleError, match="must be one of 0, 3, 6, 12, 24"):
         horizon_of(_outcome(9))
