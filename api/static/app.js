@@ -8,7 +8,8 @@ import { readNumber } from "./numbers.js";
 const KEY_STORAGE = "matcher.counsellorKey";
 const LANG_STORAGE = "matcher.lang";
 const LANGUAGES = ["fr", "ar", "en"];
-const LOCALES = { fr: "fr-MA", ar: "ar-MA", en: "en-GB" };
+// French numbers are spaced (45 000 MAD): fr-MA writes 45.000, which reads as 45 dirhams
+const LOCALES = { fr: "fr-FR", ar: "ar-MA", en: "en-GB" };
 const TOP_K = 5;
 const PROFILE = "profile";
 
@@ -543,9 +544,7 @@ function understoodText(input) {
   const read = readNumber(input.value, kind);
   if (read.empty) return null;
   if (read.error) return { text: t("read.unreadable", { raw: input.value.trim() }), error: true };
-  // spaces between thousands whatever the locale (fr-MA writes 45.000, the very form
-  // that is ambiguous): the value read must not look like a decimal
-  const where = state.lang === "fr" ? "fr-FR" : locale();
+  const where = locale(); // fr-FR: thousands spaced, so the value read never looks decimal
   const shown =
     kind === "years"
       ? t("read.years", { value: new Intl.NumberFormat(where, { maximumFractionDigits: 2 }).format(read.value) })
