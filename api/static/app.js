@@ -5,11 +5,13 @@
 import { MESSAGES } from "./i18n.js";
 import { buildPrintout } from "./printout.js";
 import { setupFollow } from "./follow.js";
+import { readNumber } from "./numbers.js";
 
 const KEY_STORAGE = "matcher.counsellorKey";
 const LANG_STORAGE = "matcher.lang";
 const LANGUAGES = ["fr", "ar", "en"];
-const LOCALES = { fr: "fr-MA", ar: "ar-MA", en: "en-GB" };
+// French numbers are spaced (45 000 MAD): fr-MA writes 45.000, which reads as 45 dirhams
+const LOCALES = { fr: "fr-FR", ar: "ar-MA", en: "en-GB" };
 const TOP_K = 5;
 const PROFILE = "profile";
 
@@ -178,6 +180,7 @@ function applyLanguage(lang) {
   document.title = t("app.title");
   if (state.catalogue) relabelCatalogue();
   renderExperienceLabels();
+  renderAllUnderstood();
   renderTrainingCount();
   renderMessage();
   renderSigninError();
@@ -484,19 +487,27 @@ function addExperienceRow(focus = true) {
   if (state.catalogue) fillTradeSelect(select);
   const years = h("input", {
     id: `${id}-years`,
-    type: "number",
+    class: "exp-years",
+    type: "text",
     inputmode: "decimal",
-    min: "0",
-    max: document.body.dataset.yearsMax,
-    step: "0.5",
+    autocomplete: "off",
     dir: "ltr",
-    "aria-describedby": `err-${id}`,
+    "data-kind": "years",
+    "data-read": `read-${id}`,
+    "aria-describedby": `read-${id} err-${id}`,
   });
+  years.addEventListener("input", () => renderUnderstood(years));
   const row = h(
     "li",
     { "data-row": id },
     h("div", {}, h("label", { for: `${id}-trade`, class: "exp-trade-label" }), select),
-    h("div", {}, h("label", { for: `${id}-years`, class: "exp-years-label" }), years),
+    h(
+      "div",
+      {},
+      h("label", { for: `${id}-years`, class: "exp-years-label" }),
+      years,
+      h("p", { class: "understood", id: `read-${id}`, "aria-live": "polite", hidden: true }),
+    ),
     h("button", { type: "button", class: "secondary remove", onclick: () => removeExperienceRow(row) }),
     h("p", { class: "field-error", id: `err-${id}`, hidden: true }),
   );
@@ -525,11 +536,47 @@ function renderExperienceLabels() {
 }
 
 // ---------------------------------------------------------------------------- the profile
-function numberValue(input) {
+function numberValue(input, kind = "money") {
   const raw = input.value.trim();
   if (raw === "") return undefined;
+  if (input.type !== "number") return readNumber(raw, kind).value;
   const value = Number(raw);
   return Number.isFinite(value) ? value : undefined;
+}
+
+// The value a typed number was read as, shown under its field before anything is sent.
+function understoodText(input) {
+  const kind = input.dataset.kind;
+  const read = readNumber(input.value, kind);
+  if (read.empty) return null;
+  if (read.error) return { text: t("read.unreadable", { raw: input.value.trim() }), error: true };
+  const where = locale(); // fr-FR: thousands spaced, so the value read never looks decimal
+  const shown =
+    kind === "years"
+      ? t("read.years", { value: new Intl.NumberFormat(where, { maximumFractionDigits: 2 }).format(read.value) })
+      : t("read.money", {
+          value: new Intl.NumberFormat(where, {
+            style: "currency",
+            currency: "MAD",
+            currencyDisplay: state.lang === "ar" ? "symbol" : "code",
+            minimumFractionDigits: 0,
+            maximumFractionDigits: 2,
+          }).format(read.value),
+        });
+  return { text: shown.replace(/[\u200e\u200f]/g, ""), error: false };
+}
+
+function renderUnderstood(input) {
+  const out = document.getElementById(input.dataset.read);
+  if (!out) return;
+  const shown = understoodText(input);
+  out.hidden = !shown;
+  out.textContent = shown ? shown.text : "";
+  out.classList.toggle("understood-error", Boolean(shown?.error));
+}
+
+function renderAllUnderstood() {
+  for (const input of $$("input[data-read]")) renderUnderstood(input);
 }
 
 function collectProfile() {
@@ -548,7 +595,7 @@ function collectProfile() {
   profile.experience = [];
   for (const row of $$("#experience-rows li[data-row]")) {
     const trade = $("select", row).value;
-    const years = numberValue($('input[type="number"]', row));
+    const years = numberValue($(".exp-years", row), "years");
     if (!trade && years === undefined) continue;
     const item = {};
     if (trade) item.trade_id = trade;
@@ -566,7 +613,7 @@ function collectProfile() {
 // Rows that were skipped as empty do not count in the API's experience index.
 function experienceRows() {
   return $$("#experience-rows li[data-row]").filter(
-    (row) => $("select", row).value || $('input[type="number"]', row).value.trim(),
+    (row) => $("select", row).value || $(".exp-years", row).value.trim(),
   );
 }
 
@@ -598,6 +645,7 @@ function messageFor(field, type, part) {
     case "budget_mad":
       if (type === "greater_than_equal") return "err.budget_min";
       if (type === "less_than_equal") return "err.budget_max";
+      if (type === "value_error" || type === "domain") return "err.budget_small";
       return "err.number";
     case "region_id":
       return "err.region_id";
@@ -612,6 +660,7 @@ function messageFor(field, type, part) {
     case "preferred_sectors":
       return "err.sectors";
     case "experience":
+      if (part === undefined && type === "value_error") return "err.years_age";
       if (part === "years") return type === "missing" ? "err.missing" : "err.years";
       if (part === "trade_id") return type === "missing" ? "err.choose" : "err.trades";
       return "err.trades";
@@ -654,7 +703,7 @@ function targetOf(error) {
     const row = $(`li[data-row="${error.row}"]`);
     if (!row) return null;
     return {
-      control: error.part === "trade" ? $("select", row) : $('input[type="number"]', row),
+      control: error.part === "trade" ? $("select", row) : $(".exp-years", row),
       message: $(".field-error", row),
       labelText: `${t(error.part === "trade" ? "experience.trade" : "experience.years")} — ${t("experience.row", {
         n: format.integer($$("#experience-rows li[data-row]").indexOf(row) + 1),
@@ -681,7 +730,7 @@ function renderFieldErrors() {
   for (const error of state.fieldErrors) {
     const target = targetOf(error);
     if (!target?.message) continue;
-    const text = t(error.key);
+    const text = t(error.key, error.params);
     target.message.textContent = target.message.hidden ? text : `${target.message.textContent} ${text}`;
     target.message.hidden = false;
     if (target.control?.matches("input:not([type=radio]):not([type=checkbox]), select, textarea")) {
@@ -733,16 +782,19 @@ async function submitDiagnosis(event) {
   event.preventDefault();
   clearFieldErrors();
   setMessage(null);
-  const unreadable = ["age", "budget_mad"].filter((id) => $(`#${id}`).validity.badInput);
+  const unreadable = ["age"].filter((id) => $(`#${id}`).validity.badInput).map((id) => ({ field: id, key: "err.number" }));
+  const typed = (input) => ({ raw: input.value.trim() });
+  if (readNumber($("#budget_mad").value, "money").error) {
+    unreadable.push({ field: "budget_mad", key: "read.unreadable", params: typed($("#budget_mad")) });
+  }
   for (const row of $$("#experience-rows li[data-row]")) {
-    if ($('input[type="number"]', row).validity.badInput) unreadable.push(row.dataset.row);
+    const input = $(".exp-years", row);
+    if (readNumber(input.value, "years").error) {
+      unreadable.push({ field: "experience", row: row.dataset.row, part: "years", key: "read.unreadable", params: typed(input) });
+    }
   }
   if (unreadable.length) {
-    showFieldErrors(
-      unreadable.map((id) =>
-        id.startsWith("exp-") ? { field: "experience", row: id, part: "years", key: "err.number" } : { field: id, key: "err.number" },
-      ),
-    );
+    showFieldErrors(unreadable);
     return;
   }
   const profile = collectProfile();
@@ -1153,6 +1205,7 @@ function start() {
   $("#province").addEventListener("change", onProvinceChange);
   $("#trade-filter").addEventListener("input", filterTrades);
   $("#add-experience").addEventListener("click", () => addExperienceRow(true));
+  $("#budget_mad").addEventListener("input", () => renderUnderstood($("#budget_mad")));
   $("#other-type").addEventListener("change", () => {
     const other = $("#choice-other");
     other.checked = true;

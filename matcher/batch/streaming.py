@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Final
 
 import pandas as pd
 import pyarrow as pa
@@ -24,6 +24,13 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from matcher.contract import columns as c
+from matcher.contract.eligibility import (
+    MILIEU_MISMATCH,
+    OVER_BUDGET,
+    RULES,
+    TOO_PHYSICAL,
+    check_eligibility,
+)
 from matcher.contract.profile_table import REJECT_COLUMNS, require_columns, validate_profiles
 from matcher.contract.sheets import SheetStyle, XlsxWriter, add_labels, csv_frame
 from matcher.contract.tables import iter_table, read_header, umask_value
@@ -68,15 +75,50 @@ class BatchSummary:
     no_eligible_ids: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        """A one-line human summary."""
+        """A one-line human summary whose counts add up to the input rows."""
         rate = self.n_rows / self.seconds if self.seconds > 0 else float("nan")
+        ranked = self.n_scored - self.n_no_eligible
         return (
-            f"{self.n_rows} rows: {self.n_scored} scored ({self.n_no_eligible} with no eligible "
-            f"type), {self.n_rejected} rejected -> {self.output} ({self.n_output_rows} rows), "
-            f"rejects -> {self.rejects}; model {self.model_version}, ranked by "
-            f"{self.objective}; "
+            f"{self.n_rows} rows = {ranked} ranked + {self.n_no_eligible} with no eligible "
+            f"type + {self.n_rejected} rejected -> {self.output} ({self.n_output_rows} rows), "
+            f"rejects and no eligible type -> {self.rejects}; model {self.model_version}, "
+            f"ranked by {self.objective}; "
             f"{self.seconds:.1f} s ({rate:,.0f} rows/s)"
         )
+
+
+STATUS: Final = "status"
+INVALID: Final = "invalid"
+NO_ELIGIBLE_TYPE: Final = "no_eligible_type"
+REJECT_FILE_COLUMNS: Final = [*REJECT_COLUMNS, STATUS]
+"""The rejects file: the contract's three columns and ``status``: ``invalid`` (the row
+broke a rule, ``error`` names it) or ``no_eligible_type`` (a valid person for whom no
+project type is eligible, ``error`` counts the rules that excluded them)."""
+
+
+def no_eligible_rows(valid: pd.DataFrame, reference: Reference) -> pd.DataFrame:
+    """Reject-file rows for valid people with no eligible type, saying what excluded them."""
+    elig = check_eligibility(valid, reference.type_rules)
+    counts = elig.failed.sum(axis=1)  # (people, rules): types failing each rule
+    words = {
+        OVER_BUDGET: "cost more than the budget",
+        MILIEU_MISMATCH: "do not suit the milieu",
+        TOO_PHYSICAL: "are too physical for the health constraint",
+    }
+    errors = [
+        "project_type_id: no eligible project type ("
+        + ", ".join(f"{int(n)} {words[rule]}" for rule, n in zip(RULES, row, strict=True) if n)
+        + ")"
+        for row in counts
+    ]
+    return pd.DataFrame(
+        {
+            c.ROW_NUMBER: valid[c.ROW_NUMBER].to_numpy(),
+            c.BENEFICIARY_ID: valid[c.BENEFICIARY_ID].to_numpy(),
+            c.ERROR: errors,
+            STATUS: NO_ELIGIBLE_TYPE,
+        }
+    )
 
 
 def rejects_path(output: Path) -> Path:
@@ -213,6 +255,7 @@ def score_file(
                     livelihood_mad=livelihood_mad,
                     columns=columns,
                     out=out,
+                    rejected=rej,
                     summary=summary,
                     labels=labels,
                 )
@@ -220,7 +263,7 @@ def score_file(
                 progress(summary.n_rows)
         empty = _empty(columns)
         out.commit(labels(empty) if labels else empty)
-        rej.commit(_empty(REJECT_COLUMNS))
+        rej.commit(_empty(REJECT_FILE_COLUMNS))
     except BaseException:
         chunks.close()
         out.abort()
@@ -249,7 +292,7 @@ def _split_chunk(
     # what is a duplicate does not depend on where the chunks are cut.
     seen.update(i for i in ids.tolist() if i)
     if len(rejects):
-        rej.write(rejects[REJECT_COLUMNS])
+        rej.write(rejects[REJECT_COLUMNS].assign(**{STATUS: INVALID}))
         summary.n_rejected += len(rejects)
     return valid
 
@@ -290,6 +333,7 @@ def _rank_valid(
     livelihood_mad: float,
     columns: list[str],
     out: _Sink,
+    rejected: _Sink,
     summary: BatchSummary,
     labels: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> None:
@@ -306,6 +350,8 @@ def _rank_valid(
     missing = ~valid[c.BENEFICIARY_ID].isin(ranked[c.BENEFICIARY_ID])
     summary.n_no_eligible += int(missing.sum())
     summary.no_eligible_ids.extend(valid.loc[missing, c.BENEFICIARY_ID].tolist()[:100])
+    if missing.any():
+        rejected.write(no_eligible_rows(valid.loc[missing].reset_index(drop=True), reference))
     summary.n_scored += len(valid)
     if len(ranked):
         out.write(labels(ranked[columns]) if labels else ranked[columns])

@@ -36,7 +36,13 @@ from matcher.contract.profile_rules import (
     profile_to_row,
     unknown_items,
 )
-from matcher.contract.tables import join_experience, join_list, parse_experience, split_list
+from matcher.contract.tables import (
+    MALFORMED,
+    join_experience,
+    join_list,
+    parse_experience,
+    split_list,
+)
 from matcher.contract.vocabulary import EDUCATION_LEVELS
 from matcher.errors import DataSchemaError
 
@@ -276,6 +282,10 @@ def validate_profiles(
     typed = _person_columns(checks, unique_ids=unique_ids) | _catalogue_columns(checks, reference)
     _plausibility(checks, typed)
     message = checks.message()
+    if MALFORMED in frame.columns:
+        # a row whose fields do not line up with the header: its cells mean nothing
+        shape = frame[MALFORMED].astype("str").fillna("")
+        message = message.where(shape == "", "row: " + shape)
     bad = message != ""
     rejects = pd.DataFrame(
         {
@@ -286,7 +296,7 @@ def validate_profiles(
         columns=REJECT_COLUMNS,
     ).reset_index(drop=True)
     ok = ~bad
-    valid = frame.loc[ok].copy()
+    valid = frame.loc[ok].drop(columns=[MALFORMED], errors="ignore")
     for name in c.PROFILE_COLUMNS:
         valid[name] = typed[name][ok]
     valid[c.AGE] = valid[c.AGE].astype("int64")

@@ -82,10 +82,23 @@ def french_numbers(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def unquote_neutralised(frame: pd.DataFrame) -> pd.DataFrame:
-    """Take off the ``'`` that :func:`neutralise` put before a formula character."""
-    pattern = "^'(?=[=+\\-@\t\r])"
-    out = frame.apply(lambda col: col.str.replace(pattern, "", regex=True))
-    return out.apply(lambda col: col.str.replace(r'^="([A-Za-z0-9_.\-]+)"$', r"\1", regex=True))
+    """Take off the ``'`` that :func:`neutralise` put before a formula character.
+
+    Also reads a ``="00123"`` id cell (the French-locale CSV) back as ``00123``. Only
+    columns holding such a cell are rewritten: most files have none.
+    """
+    out = frame
+    for col in frame.columns:
+        values = frame[col]
+        marked = values.str.startswith(("'", '="'), na=False)
+        if not marked.any():
+            continue
+        fixed = values[marked].str.replace("^'(?=[=+\\-@\t\r])", "", regex=True)
+        fixed = fixed.str.replace(r'^="([A-Za-z0-9_.\-]+)"$', r"\1", regex=True)
+        if out is frame:
+            out = frame.copy()
+        out.loc[marked, col] = fixed
+    return out
 
 
 # -- xlsx ---------------------------------------------------------------------------

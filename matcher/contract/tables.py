@@ -8,16 +8,19 @@ columns alike (Parquet list columns are accepted and joined).
 
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
 from collections.abc import Generator, Iterable, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+from numpy.typing import NDArray
 
 from matcher.contract.sheets import (
     SheetStyle,
@@ -76,21 +79,89 @@ def as_text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def _read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
+MALFORMED = "_malformed_row"
+"""Column carrying a row's shape error (too many or too few fields); see :func:`csv_shape`."""
+
+
+@dataclass(frozen=True)
+class CsvShape:
+    """A CSV file's separator, header and the number of fields of each data record."""
+
+    separator: str
+    names: list[str]
+    widths: NDArray[np.int64]
+
+    @property
+    def extra(self) -> int:
+        """How many more fields than the header the widest record has."""
+        return max(int(self.widths.max(initial=0)) - len(self.names), 0)
+
+
+def csv_shape(path: Path) -> CsvShape:
+    """Read the header and count each record's fields (one C-speed pass, quotes respected).
+
+    Blank lines are skipped, as pandas skips them, so record ``k`` is data row ``k + 1``.
+    """
     separator = detect_separator(read_first_line(path))
-    options: dict[str, Any] = {
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=separator)
+        header = next(reader, None)
+        if header is None:
+            raise pd.errors.EmptyDataError("no header")
+        widths = np.fromiter((len(r) for r in reader if r), dtype=np.int64)
+    names = [h.strip() or f"_unnamed_{k}" for k, h in enumerate(header)]
+    return CsvShape(separator, names, widths)
+
+
+def _shape_checked(chunk: pd.DataFrame, shape: CsvShape, start: int) -> pd.DataFrame:
+    """Drop the padding columns; mark rows with too few fields or non-empty extra fields.
+
+    Empty extra fields (a trailing separator on data rows, as some exports write)
+    are accepted: the row is read with its columns in place.
+    """
+    n = len(shape.names)
+    widths = shape.widths[start : start + len(chunk)]
+    padding = list(chunk.columns[n:])
+    filled = (
+        (chunk[padding] != "").any(axis=1).to_numpy() if padding else np.zeros(len(chunk), bool)
+    )
+    short = widths < n
+    bad = short | filled
+    out = chunk[list(chunk.columns[:n])]
+    if bad.any():
+        message = np.where(
+            short,
+            [f"{w} fields where the header has {n} (a missing separator?)" for w in widths],
+            [
+                f"{w} fields where the header has {n} (a value with an unquoted separator?)"
+                for w in widths
+            ],
+        )
+        out = out.assign(**{MALFORMED: np.where(bad, message, "")})
+    return out
+
+
+def _csv_options(shape: CsvShape) -> dict[str, Any]:
+    return {
         "dtype": "str",
         "keep_default_na": False,
         "na_filter": False,
         "encoding": "utf-8-sig",
-        "sep": separator,
+        "sep": shape.separator,
+        "header": None,
+        "names": shape.names + [f"_extra_{k}" for k in range(shape.extra)],
     }
+
+
+def _read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
+    shape = csv_shape(path)
+    options = _csv_options(shape) | {"skiprows": 1}
     try:
         frame = pd.read_csv(path, **options, **kwargs)
     except UnicodeDecodeError:
         with _transcoded(path) as clean:
             frame = pd.read_csv(clean, **options, **kwargs)
-    return _spreadsheet_cells(frame, separator)
+    return _spreadsheet_cells(_shape_checked(frame, shape, 0), shape.separator)
 
 
 def _spreadsheet_cells(frame: pd.DataFrame, separator: str) -> pd.DataFrame:
@@ -218,19 +289,14 @@ def iter_table(
 
 
 def _csv_chunks(path: Path, chunk_rows: int, *, skip: int) -> Generator[pd.DataFrame, None, None]:
-    separator = detect_separator(read_first_line(path))
-    with pd.read_csv(
-        path,
-        dtype="str",
-        keep_default_na=False,
-        na_filter=False,
-        encoding="utf-8-sig",
-        sep=separator,
-        chunksize=chunk_rows,
-        skiprows=range(1, skip + 1) if skip else None,
-    ) as reader:
+    shape = csv_shape(path)
+    options = _csv_options(shape) | {"skiprows": 1 + skip, "chunksize": chunk_rows}
+    start = skip
+    with pd.read_csv(path, **options) as reader:
         for chunk in reader:
-            yield _spreadsheet_cells(chunk, separator)
+            checked = _shape_checked(chunk, shape, start)
+            start += len(chunk)
+            yield _spreadsheet_cells(checked, shape.separator)
 
 
 def _renumber(chunk: pd.DataFrame, start: int) -> pd.DataFrame:
@@ -254,10 +320,9 @@ def read_header(path: Path | str) -> list[str]:
         except (OSError, ValueError) as exc:
             raise DataSchemaError(f"{path}: cannot be read: {exc}") from exc
     try:
-        head = _read_csv(path, nrows=0)
+        return csv_shape(path).names
     except pd.errors.EmptyDataError:
         raise DataSchemaError(f"{path}: the file is empty (no header row)") from None
-    return [str(c).strip() for c in head.columns]
 
 
 def count_rows(path: Path | str) -> int:

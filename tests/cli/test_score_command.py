@@ -82,8 +82,9 @@ def test_cohort_with_errors_exits_0_and_accounts_for_every_row(
 
     rejects_file = tmp_path / "recs.csv.rejects.csv"
     assert rejects_file.is_file()
-    rejects = read_csv(rejects_file)
-    assert list(rejects.columns) == ["row_number", "beneficiary_id", "error"]
+    every = read_csv(rejects_file)
+    assert list(every.columns) == ["row_number", "beneficiary_id", "error", "status"]
+    rejects = every.loc[every["status"] == "invalid"]
     out = read_csv(output)
     assert set(CONTRACT_COLUMNS) <= set(out.columns)
 
@@ -100,6 +101,7 @@ def test_cohort_with_errors_exits_0_and_accounts_for_every_row(
     no_eligible = int((~elig.eligible.any(axis=1)).sum())
     persons = out["beneficiary_id"].nunique()
     assert persons + len(rejects) + no_eligible == len(rows)
+    assert (every["status"] == "no_eligible_type").sum() == no_eligible
     only_rejected = set(rejects["beneficiary_id"]) - set(valid["beneficiary_id"])
     assert not set(out["beneficiary_id"]) & only_rejected
     assert f"{len(rows)} rows" in result.output

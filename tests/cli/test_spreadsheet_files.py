@@ -6,6 +6,7 @@ spreadsheet would open them (cell types, not only values).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -214,3 +215,40 @@ def test_output_equal_to_input_is_refused(trained_registry_path, tmp_path):
         assert result.exit_code == 2
         assert "would overwrite the input file" in result.output
     assert source.read_bytes() == before
+
+
+def test_the_reference_operation_opens_in_arabic_with_names_and_percents(
+    trained_registry_path, tmp_path
+):
+    """27 people and 1,233,737.62 MAD, as the reference operation (MOROCCO.md)."""
+    source = tmp_path / "operation.csv"
+    cohort(27).to_csv(source, index=False)
+    output = tmp_path / "operation.xlsx"
+    run(
+        trained_registry_path,
+        "allocate",
+        "--input",
+        str(source),
+        "--envelope",
+        "1233737.62",
+        "--output",
+        str(output),
+        "--labels",
+        "ar",
+    )
+    rows = xlsx_cells(output)
+    header = [c.value for c in rows[0]]
+    body = rows[1:]
+    assert len(body) == 27
+    name = header.index("project_type_name")
+    funded = [r for r in body if r[header.index("project_type_id")].value]
+    assert funded
+    for row in funded:
+        assert re.search(r"[\u0600-\u06ff]", row[name].value), row[name].value  # Arabic
+        score = row[header.index("score")]
+        assert score.number_format == "0.0%"
+        assert row[header.index("score_pct")].value == round(score.value * 100, 1)
+    report = Path(f"{output}.report.md").read_text(encoding="utf-8")
+    assert report.startswith("# توزيع الميزانية")
+    assert "1,233,737.62" in report
+    assert "## حسب الجهة" in report

@@ -105,8 +105,12 @@ def test_batch_scores_the_whole_cohort(
     scored: tuple[pd.DataFrame, str], cohort: pd.DataFrame, scorer: Scorer
 ) -> None:
     frame, output = scored
-    assert f"{len(cohort)} rows: {len(cohort)} scored" in output
-    assert "0 rejected" in output
+    ranked = frame["beneficiary_id"].nunique()
+    # the counts add up to the rows: ranked + no eligible type + rejected
+    assert (
+        f"{len(cohort)} rows = {ranked} ranked + {len(cohort) - ranked} with no eligible" in output
+    )
+    assert "+ 0 rejected" in output
     assert set(frame["model_version"]) == {scorer.version}
     assert frame.groupby("beneficiary_id").size().max() == TOP_K
 

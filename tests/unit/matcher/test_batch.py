@@ -36,10 +36,12 @@ def test_every_row_is_scored_or_rejected(tmp_path, reference, scorer):
     raw = read_table(ERRORS)
     planted = {i + 1 for i, e in enumerate(raw["expected_error"]) if e}
     out = read(output)
-    rejects = read(rejects_path(output))
+    every = read(rejects_path(output))
+    rejects = every[every["status"] == "invalid"]
 
     assert rejects_path(output) == tmp_path / "recs.csv.rejects.csv"
-    assert list(rejects.columns) == [c.ROW_NUMBER, c.BENEFICIARY_ID, c.ERROR]
+    assert list(every.columns) == [c.ROW_NUMBER, c.BENEFICIARY_ID, c.ERROR, "status"]
+    assert len(every) == len(rejects) + summary.n_no_eligible
     assert {int(n) for n in rejects[c.ROW_NUMBER]} == planted
     scored_ids = set(out[c.BENEFICIARY_ID])
     rejected_rows = {int(n) for n in rejects[c.ROW_NUMBER]}
@@ -227,7 +229,7 @@ def test_header_only_input(tmp_path, reference, scorer, name):
     assert list(out.columns) == OUTPUT_COLUMNS
     assert len(out) == 0
     rejects = read(rejects_path(output))
-    assert list(rejects.columns) == [c.ROW_NUMBER, c.BENEFICIARY_ID, c.ERROR]
+    assert list(rejects.columns) == [c.ROW_NUMBER, c.BENEFICIARY_ID, c.ERROR, "status"]
     assert len(rejects) == 0
     assert (summary.n_rows, summary.n_scored, summary.n_rejected) == (0, 0, 0)
 
