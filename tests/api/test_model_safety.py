@@ -66,11 +66,11 @@ def test_a_pipeline_swapped_in_place_fails_its_smoke_test(
 def test_a_model_failing_while_serving_turns_readyz_not_ready(
     fresh_api: Api, assert_error, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(self: Scorer, features: Any) -> Any:
+    def broken(self: Scorer, pairs: Any) -> Any:
         raise ValueError("X has 3 features, but the model expects 40")
 
     with monkeypatch.context() as patch:
-        patch.setattr(Scorer, "score_features", broken)
+        patch.setattr(Scorer, "feature_columns", broken)  # every objective goes through it
         body = assert_error(recommend(fresh_api), 503, "model_failed")
         assert "failed while scoring this request" in body["detail"]
         assert "Traceback" not in body["detail"]

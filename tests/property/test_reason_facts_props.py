@@ -41,6 +41,8 @@ def profiles(draw) -> Profile:
     age = draw(st.integers(18, 75))
     exp_trades = draw(st.lists(st.sampled_from(TRADES), max_size=3, unique=True))
     max_years = max(age - 14, 0)
+    # the profile rules allow at most age - 14 years in a trade and twice that in all
+    per_trade = min(max_years, 20, (2 * max_years) // max(len(exp_trades), 1))
     return Profile(
         beneficiary_id="P1",
         sex=draw(st.sampled_from(["F", "M"])),
@@ -50,8 +52,7 @@ def profiles(draw) -> Profile:
         education_level=draw(st.sampled_from(EDUCATION_LEVELS)),
         trainings=tuple(draw(st.lists(st.sampled_from(TRADES), max_size=3))),
         experience=tuple(
-            {"trade_id": t, "years": draw(st.integers(0, min(max_years, 20) * 2)) / 2}
-            for t in exp_trades
+            {"trade_id": t, "years": draw(st.integers(0, per_trade * 2)) / 2} for t in exp_trades
         ),
         budget_mad=float(draw(st.integers(5, 150)) * 1000),
         preferred_sectors=tuple(draw(st.lists(st.sampled_from(SECTORS), max_size=3))),
