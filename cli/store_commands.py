@@ -158,6 +158,20 @@ def keys_list(
     run_command(go)
 
 
+DEMO_CENTRE = "car_casablanca"
+"""The centre of the local counsellor key ``bootstrap`` creates (the first centre if absent)."""
+
+
+def _free(label: str, taken: set[str]) -> str:
+    """``label``, or ``label-2``, ``label-3``… if taken."""
+    n, found = 1, label
+    while found in taken:
+        n += 1
+        found = f"{label}-{n}"
+    taken.add(found)
+    return found
+
+
 def bootstrap(
     registry: RegistryOpt = None,
     reference: ReferenceOpt = None,
@@ -165,7 +179,10 @@ def bootstrap(
         "data_samples/history.csv"
     ),
 ) -> None:
-    """Prepare a fresh clone: default model if none, database, and a first admin key."""
+    """Prepare a fresh clone: default model, database, an admin and a counsellor key.
+
+    The counsellor key belongs to a centre: the page's diagnoses are kept per centre.
+    """
 
     def go() -> None:
         from matcher.model.registry import Registry
@@ -193,24 +210,35 @@ def bootstrap(
             typer.echo(f"model {result.version} trained and active")
         else:
             typer.echo(f"active model: {reg.active_version()}")
+        centres = sorted(load_reference(settings.reference).centre_ids)
+        centre = DEMO_CENTRE if DEMO_CENTRE in centres else (centres[0] if centres else None)
         with _key_session(None) as factory, session_scope(factory) as session:
             if has_admin_key(session=session):
                 typer.echo("an admin key exists already (create more: matcher keys create)")
                 return
-            label = "local-admin"
             taken = {info.label for info in list_keys(session=session)}
-            n = 1
-            while label in taken:
-                n += 1
-                label = f"local-admin-{n}"
-            key, _ = create_key(session=session, role=Role.ADMIN, label=label)
+            key, _ = create_key(session=session, role=Role.ADMIN, label=_free("local-admin", taken))
+            counsellor = None
+            if centre is not None:
+                counsellor, _ = create_key(
+                    session=session,
+                    role=Role.COUNSELLOR,
+                    label=_free("local-counsellor", taken),
+                    centre_id=centre,
+                )
         typer.echo("")
-        typer.echo("Sign in at http://127.0.0.1:8000/ with this admin key (shown once):")
+        if counsellor is not None:
+            typer.echo(
+                f"Sign in at http://127.0.0.1:8000/ with this counsellor key of centre {centre} "
+                "(shown once):"
+            )
+            typer.echo(f"    {counsellor}")
+        typer.echo("The admin key (models, keys, every route; shown once):")
         typer.echo(f"    {key}")
         typer.echo("Try the API:")
         typer.echo(
             "    curl -s -H 'Authorization: Bearer "
-            + key
+            + (counsellor or key)
             + "' -H 'Content-Type: application/json' "
             "-d @data_samples/example_request.json http://127.0.0.1:8000/v1/recommendations"
         )
