@@ -30,7 +30,8 @@ def test_bootstrap_prints_a_counsellor_key_of_a_centre_and_an_admin_key(
     upgrade_database(engine)
     with session_scope(make_session_factory(engine)) as session:
         counsellor, admin = (verify_key(session=session, key=k) for k in keys)
-    assert counsellor is not None and admin is not None
+    assert counsellor is not None
+    assert admin is not None
     assert (counsellor.role, counsellor.centre_id) == ("counsellor", "car_casablanca")
     assert (admin.role, admin.centre_id) == ("admin", None)
     again = CliRunner().invoke(app, ["bootstrap", "--registry", str(registry)])
