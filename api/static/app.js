@@ -803,7 +803,11 @@ async function submitDiagnosis(event) {
   state.formStatus = "form.sending";
   renderFormStatus();
   try {
-    const result = await api("/v1/diagnoses", { method: "POST", body: { profile, top_k: TOP_K } });
+    const objective = $('input[name="objective"]:checked')?.value;
+    // livelihood is the server's default when the model has an income part; asking for it
+    // explicitly from a version without one would be refused, so only survival is sent
+    const body = objective === "survival" ? { profile, top_k: TOP_K, objective } : { profile, top_k: TOP_K };
+    const result = await api("/v1/diagnoses", { method: "POST", body });
     state.result = result;
     state.profile = profile;
     state.receivedAt = new Date();
@@ -869,6 +873,20 @@ function reasonList(reasons) {
   );
 }
 
+// Two options ranked by survival are "about as good" when their 90 % ranges overlap over at
+// least half of the narrower one: the order between them is then not to be read as a verdict.
+// Only for the survival ranking, since the ranges are ranges of the survival score.
+const WIDE_OVERLAP = 0.5;
+function aboutAsGood(rec) {
+  const result = state.result;
+  if (!result || result.objective !== "survival" || rec.rank < 2) return null;
+  const above = result.recommendations.find((r) => r.rank === rec.rank - 1);
+  if (!above || above.score_low == null || rec.score_low == null) return null;
+  const overlap = Math.min(above.score_high, rec.score_high) - Math.max(above.score_low, rec.score_low);
+  const narrower = Math.min(above.score_high - above.score_low, rec.score_high - rec.score_low);
+  return narrower > 0 && overlap >= WIDE_OVERLAP * narrower ? above : null;
+}
+
 function renderCard(rec) {
   const pct = Math.round(rec.score * 100);
   const chanceId = `chance-${rec.project_type_id}`;
@@ -917,6 +935,9 @@ function renderCard(rec) {
             class: "range",
             text: t("card.range", { low: format.percent(rec.score_low), high: format.percent(rec.score_high) }),
           })
+        : null,
+      aboutAsGood(rec)
+        ? h("p", { class: "about-as-good", text: t("card.about_as_good", { n: format.integer(aboutAsGood(rec).rank) }) })
         : null,
       rec.livelihood != null && rec.expected_income_mad != null
         ? h("p", {
@@ -1014,6 +1035,9 @@ function renderResults() {
       total: format.integer(state.catalogue.projectTypes.length),
     }),
   );
+  if (result.objective) {
+    $("#results-meta").append(" ", t(`results.ranked_by.${result.objective}`));
+  }
   $("#results-empty").hidden = result.recommendations.length > 0;
   $("#cards").replaceChildren(...result.recommendations.map(renderCard));
 

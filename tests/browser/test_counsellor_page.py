@@ -382,3 +382,52 @@ def test_keyboard_only_sign_in_and_submit(page: Page, live_server: LiveServer) -
     expect(page.get_by_label("Âge (ans)")).to_be_focused()
     expect(page.locator("#err-age")).to_have_text("Ce champ est obligatoire.")
     expect(page.get_by_label("Pseudonyme", exact=True)).to_have_value("B-WEB-KBD-1")
+
+
+def test_the_counsellor_chooses_what_the_list_is_ranked_by(
+    page: Page, live_server: LiveServer
+) -> None:
+    """By default the page asks for the server's objective (a living); survival on request."""
+    sent: list[dict[str, Any]] = []
+
+    def spy(route: Route) -> None:
+        sent.append(route.request.post_data_json)
+        route.continue_()
+
+    page.route("**/v1/diagnoses", spy)
+    sign_in(page, live_server)
+    fill_profile(page, pseudonym="B-WEB-OBJ-1", commune=False)
+    expect(page.get_by_label("la chance d'en vivre (revenu au moins au seuil)")).to_be_checked()
+    submit(page)
+    expect(page.get_by_text("Classés selon la chance d'en vivre.")).to_be_visible()
+    assert "objective" not in sent[-1]
+
+    page.get_by_label("la chance que l'activité tourne encore à 12 mois").check()
+    submit(page)
+    expect(
+        page.get_by_text("Classés selon la chance que l'activité tourne encore à 12 mois.")
+    ).to_be_visible()
+    assert sent[-1]["objective"] == "survival"
+
+
+def test_options_whose_ranges_overlap_widely_are_said_to_be_about_as_good(
+    page: Page, live_server: LiveServer
+) -> None:
+    def ranges(route: Route) -> None:
+        response = route.fetch()
+        body = response.json()
+        recs = body["recommendations"]
+        body["objective"] = "survival"
+        recs[0].update(score=0.80, score_low=0.70, score_high=0.88)
+        recs[1].update(score=0.78, score_low=0.69, score_high=0.86)  # overlaps nearly all
+        recs[2].update(score=0.50, score_low=0.40, score_high=0.60)  # apart from no. 2
+        route.fulfill(response=response, json=body)
+
+    page.route("**/v1/diagnoses", ranges)
+    sign_in(page, live_server)
+    fill_profile(page, pseudonym="B-WEB-NEAR-1", commune=False)
+    submit(page)
+    note = "À peu près aussi bon que le n° 1 : leurs fourchettes se recouvrent largement."
+    expect(cards(page).nth(1).get_by_text(note)).to_be_visible()
+    expect(cards(page).nth(0).get_by_text("À peu près aussi bon")).to_have_count(0)
+    expect(cards(page).nth(2).get_by_text("À peu près aussi bon")).to_have_count(0)
