@@ -35,7 +35,14 @@ export function buildPrintout(ctx, { result, decision, profile, receivedAt, cata
       {},
       h("td", { class: "num", text: format.integer(rec.rank) }),
       h("td", { text: label(rec.names) }),
-      h("td", { class: "num", text: format.percent(rec.score) }),
+      h(
+        "td",
+        { class: "num" },
+        format.percent(rec.score),
+        rec.score_low != null && rec.score_high != null
+          ? h("span", { class: "range", text: ` (${t("print.range", { low: format.percent(rec.score_low), high: format.percent(rec.score_high) })})` })
+          : null,
+      ),
       h("td", { class: "num" }, bdi(format.mad(rec.cost_mad))),
       h("td", { text: t(`evidence_short.${rec.evidence}`) }),
       h("td", { class: "reasons", text: reasons(rec) }),

@@ -233,6 +233,8 @@ def test_decision_reaches_the_database(
     for text in ("Profil au diagnostic", "Femme", "Principales raisons", "Projets exclus et règle"):
         expect(summary).to_contain_text(text)
     expect(summary).to_contain_text(reason)
+    # each option's chance is printed with its 90 % range
+    expect(summary.locator("td .range").first).to_contain_text(re.compile(r"90 % : \d+\s%"))
     for text in ("Le conseiller ou la conseillère", "La personne accompagnée", "Pour le comité"):
         expect(summary.get_by_text(text, exact=True)).to_be_visible()
     expect(page.get_by_label("Pseudonyme", exact=True)).to_be_hidden()
