@@ -17,8 +17,9 @@ from typing import Any
 
 import pandas as pd
 
+from matcher.batch.streaming import INVALID, REJECT_FILE_COLUMNS, STATUS, no_eligible_rows
 from matcher.contract import columns as c
-from matcher.contract.profile_table import REJECT_COLUMNS, validate_profiles
+from matcher.contract.profile_table import validate_profiles
 from matcher.contract.tables import as_text_frame
 from matcher.model.livelihood import DEFAULT_LIVELIHOOD_MAD
 from matcher.model.scorer import Scorer
@@ -65,20 +66,30 @@ def score_partition(
     number = int((partition_info or {}).get("number", 0))
     text = as_text_frame(part.reset_index(drop=True))
     valid, rejects = validate_profiles(text, reference)
-    if len(rejects):
-        out = Path(rejects_dir) / f"part-{number:05d}.csv"
-        rejects.assign(partition=number)[[*REJECT_COLUMNS, "partition"]].to_csv(out, index=False)
-    if valid.empty:
-        return pd.DataFrame({k: pd.Series(dtype=v) for k, v in OUTPUT_META.items()})
-    ranked = rank_cohort(
-        valid,
-        reference=reference,
-        scorer=scorer,
-        top_k=top_k,
-        objective=objective,
-        livelihood_mad=livelihood_mad,
+    empty = pd.DataFrame({k: pd.Series(dtype=v) for k, v in OUTPUT_META.items()})
+    ranked = (
+        empty
+        if valid.empty
+        else rank_cohort(
+            valid,
+            reference=reference,
+            scorer=scorer,
+            top_k=top_k,
+            objective=objective,
+            livelihood_mad=livelihood_mad,
+        ).assign(model_version=scorer.version)[list(OUTPUT_META)]
     )
-    return ranked.assign(model_version=scorer.version)[list(OUTPUT_META)]
+    # every row is accounted for, as on the streaming path: the invalid ones and the
+    # valid people no project type is open to
+    missing = ~valid[c.BENEFICIARY_ID].isin(ranked[c.BENEFICIARY_ID])
+    refused = [rejects.assign(**{STATUS: INVALID})[REJECT_FILE_COLUMNS]]
+    if missing.any():
+        refused.append(no_eligible_rows(valid.loc[missing].reset_index(drop=True), reference))
+    refused_rows = pd.concat(refused, ignore_index=True)
+    if len(refused_rows):
+        out = Path(rejects_dir) / f"part-{number:05d}.csv"
+        refused_rows.assign(partition=number).to_csv(out, index=False)
+    return ranked
 
 
 def score_parquet_with_dask(

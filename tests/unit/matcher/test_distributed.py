@@ -23,6 +23,9 @@ def test_dask_engine_matches_streaming_path(
 
     cohort = pd.read_csv(DATA / "cohort_with_errors.csv", dtype=str, keep_default_na=False)
     cohort = cohort.drop(columns=["expected_error"])
+    # a valid person no project type is open to (budget 0): listed, never lost
+    broke = cohort.iloc[[0]].assign(beneficiary_id="NOELIG1", budget_mad="0")
+    cohort = pd.concat([cohort, broke], ignore_index=True)
     source = tmp_path / "cohort.parquet"
     cohort.to_parquet(source)
 
@@ -46,3 +49,6 @@ def test_dask_engine_matches_streaming_path(
     assert dask_scores["score"].round(6).tolist() == plain["score"].round(6).tolist()
     assert sorted(rejects["row_number"]) == sorted(plain_rejects["row_number"])
     assert len(rejects) >= 10
+    by_id = rejects.set_index("beneficiary_id")["status"]
+    assert by_id["NOELIG1"] == "no_eligible_type"
+    assert sorted(rejects["status"]) == sorted(plain_rejects["status"])
