@@ -48,7 +48,7 @@ def main() -> None:
             funded["score"].sum(),
             funded["livelihood"].astype(float).sum(),
             funded["expected_income_mad"].astype(float).mean(),
-            run.money_left,
+            run.money_left.sentence(),
         )
     labels = (
         "people funded",

@@ -327,6 +327,77 @@ def missing_trade_text(trade_names: Sequence[Mapping[str, str]]) -> dict[str, st
 
 REPORT_TEXT: Final[dict[str, dict[str, str]]] = {
     # The allocation report (``matcher allocate --labels``), by language.
+    "expected_livelihoods": {
+        "en": "Expected livelihoods (active at 12 months and earning at least {mad} MAD a month): "
+        "**{value}** (upper bound {bound})",
+        "fr": "Moyens de vivre attendus (activité à 12 mois et au moins {mad} MAD nets par mois) : "
+        "**{value}** (borne haute {bound})",
+        "ar": "عدد مصادر العيش المتوقعة (نشاط مستمر بعد 12 شهرا ودخل لا يقل عن {mad} درهم شهريا): "
+        "**{value}** (الحد الأعلى {bound})",
+    },
+    "objective_title": {
+        "en": "Objective, money left and waiting list",
+        "fr": "Objectif, argent restant et liste d'attente",
+        "ar": "الهدف والمبلغ المتبقي ولائحة الانتظار",
+    },
+    "maximised_livelihood": {
+        "en": "Maximised: the expected number of **livelihoods** (business active at 12 months "
+        "and earning at least {mad} MAD net a month).",
+        "fr": "Maximisé : le nombre attendu de **moyens de vivre** (activité encore ouverte à "
+        "12 mois et rapportant au moins {mad} MAD nets par mois).",
+        "ar": "الهدف: أكبر عدد متوقع من **مصادر العيش** (نشاط مستمر بعد 12 شهرا يدر على الأقل "
+        "{mad} درهم صافية شهريا).",
+    },
+    "maximised_survival": {
+        "en": "Maximised: the expected number of businesses active at 12 months.",
+        "fr": "Maximisé : le nombre attendu d'activités encore ouvertes à 12 mois.",
+        "ar": "الهدف: أكبر عدد متوقع من المشاريع المستمرة بعد 12 شهرا.",
+    },
+    "money_spent": {
+        "en": "Money left {left} MAD: the envelope is spent.",
+        "fr": "Argent restant {left} MAD : l'enveloppe est dépensée.",
+        "ar": "المبلغ المتبقي {left} درهم: تم صرف الغلاف.",
+    },
+    "money_nobody": {
+        "en": "Money left {left} MAD: nobody left to fund (everyone with an eligible option is "
+        "funded).",
+        "fr": "Argent restant {left} MAD : plus personne à financer (toute personne ayant une "
+        "option possible est financée).",
+        "ar": "المبلغ المتبقي {left} درهم: لم يبق أحد للتمويل (كل من له خيار ممكن تم تمويله).",
+    },
+    "money_costlier": {
+        "en": "Money left {left} MAD: every option of the {n} people left unfunded costs more "
+        "(cheapest {cheapest} MAD).",
+        "fr": "Argent restant {left} MAD : chaque option des {n} personnes non financées coûte "
+        "plus (la moins chère {cheapest} MAD).",
+        "ar": "المبلغ المتبقي {left} درهم: كل خيارات الأشخاص غير الممولين ({n}) تكلف أكثر "
+        "(أرخصها {cheapest} درهم).",
+    },
+    "money_caps": {
+        "en": "Money left {left} MAD: the options that would fit are blocked by the caps per "
+        "project type or per commune.",
+        "fr": "Argent restant {left} MAD : les options qui tiendraient sont bloquées par les "
+        "plafonds par type de projet ou par commune.",
+        "ar": "المبلغ المتبقي {left} درهم: الخيارات الممكنة محجوبة بسقوف نوع المشروع أو الجماعة.",
+    },
+    "nobody_waiting": {
+        "en": "Nobody with an eligible option is left unfunded.",
+        "fr": "Aucune personne ayant une option possible ne reste sans financement.",
+        "ar": "لم يبق أي شخص له خيار ممكن دون تمويل.",
+    },
+    "waiting_intro": {
+        "en": "{n} people with an eligible option are left unfunded; their best options, the "
+        "most valuable first (full list in the `.waiting.csv` file):",
+        "fr": "{n} personnes ayant une option possible restent sans financement ; leur meilleure "
+        "option, la plus utile d'abord (liste complète dans le fichier `.waiting.csv`) :",
+        "ar": "{n} أشخاص لهم خيار ممكن بقوا دون تمويل؛ أفضل خياراتهم، الأنفع أولا (اللائحة "
+        "كاملة في ملف `.waiting.csv`):",
+    },
+    "waiting_head": {
+        "en": "| beneficiary | best option | cost (MAD) | value |",
+        "fr": "| bénéficiaire | meilleure option | coût (MAD) | valeur |",
+        "ar": "| المستفيد | أفضل خيار | التكلفة (درهم) | القيمة |",
+    },
     "title": {"en": "Budget allocation", "fr": "Répartition du budget", "ar": "توزيع الميزانية"},
     "expected": {
         "en": "Expected active businesses at 12 months: **{value}** (upper bound {bound})",

@@ -13,6 +13,7 @@ and expected successes by region beside it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, cast
@@ -37,12 +38,31 @@ from matcher.model.scorer import Scorer
 from matcher.ranking import top_k_options
 from matcher.reference import Reference
 from matcher.service import score_eligible_pairs
+from matcher.wording import REPORT_TEXT, format_number
 
 Method = Literal["auto", "exact", "greedy"]
 LIVELIHOOD = "livelihood"
 EXPECTED_INCOME = "expected_income_mad"
 VALUE = "value"
 """What the allocation maximises per option: livelihood or survival probability."""
+
+
+@dataclass(frozen=True)
+class MoneyLeft:
+    """How much of the envelope is left and why: ``spent``, ``nobody``, ``costlier``, ``caps``."""
+
+    kind: str
+    left_mad: float
+    n_waiting: int = 0
+    cheapest_mad: float = 0.0
+
+    def sentence(self, lang: str = "en") -> str:
+        """The reason as a sentence in ``lang`` (fr, ar, en), numbers written the local way."""
+        return REPORT_TEXT[f"money_{self.kind}"][lang].format(
+            left=format_number(self.left_mad, lang),
+            n=self.n_waiting,
+            cheapest=format_number(self.cheapest_mad, lang),
+        )
 
 
 @dataclass(frozen=True)
@@ -55,7 +75,7 @@ class CohortAllocation:
     n_rows: int
     objective: str = "survival"
     waiting: pd.DataFrame | None = None
-    money_left: str = ""
+    money_left: MoneyLeft = MoneyLeft("spent", 0.0)
 
 
 def allocate_cohort(
@@ -141,7 +161,7 @@ def waiting_list(assignments: pd.DataFrame, candidates: pd.DataFrame) -> pd.Data
     return out.reset_index(drop=True)[[*cols, EXPECTED_INCOME, REASON]]
 
 
-def money_left(allocation: Allocation, candidates: pd.DataFrame) -> str:
+def money_left(allocation: Allocation, candidates: pd.DataFrame) -> MoneyLeft:
     """How much of the envelope is left, and why it was not spent."""
     left = allocation.envelope_mad - allocation.spend_mad
     unfunded = allocation.assignments.loc[
@@ -149,23 +169,13 @@ def money_left(allocation: Allocation, candidates: pd.DataFrame) -> str:
     ]
     options = candidates.loc[candidates[c.BENEFICIARY_ID].isin(unfunded)]
     if left < 0.005:
-        return "money left 0.00 MAD: the envelope is spent"
+        return MoneyLeft("spent", 0.0)
     if options.empty:
-        return (
-            f"money left {left:,.2f} MAD: nobody left to fund (everyone with an eligible "
-            "option is funded)"
-        )
+        return MoneyLeft("nobody", left)
     cheapest = float(options[c.COST_MAD].min())
     if cheapest > left:
-        waiting = int(options[c.BENEFICIARY_ID].nunique())
-        return (
-            f"money left {left:,.2f} MAD: every option of the {waiting} people left "
-            f"unfunded costs more (cheapest {cheapest:,.2f} MAD)"
-        )
-    return (
-        f"money left {left:,.2f} MAD: the options that would fit are blocked by the caps "
-        "per project type or per commune"
-    )
+        return MoneyLeft("costlier", left, int(options[c.BENEFICIARY_ID].nunique()), cheapest)
+    return MoneyLeft("caps", left)
 
 
 def allocate_file(
@@ -217,12 +227,23 @@ def allocate_file(
     write_table(run.waiting, waiting, style)
     summaries = summarise(alloc, run.candidates)
     report = output_path.with_name(output_path.name + ".report.md")
+    lang = style.labels or "en"
     text = (
-        render_markdown_in(alloc, summaries, style.labels, reference.names)
+        render_markdown_in(
+            alloc,
+            summaries,
+            lang,
+            reference.names,
+            objective=run.objective,
+            livelihood_mad=livelihood_mad,
+        )
         if style.labels
-        else render_markdown(alloc, summaries)
+        else render_markdown(
+            alloc, summaries, objective=run.objective, livelihood_mad=livelihood_mad
+        )
     )
-    report.write_text(text + _objective_section(run, livelihood_mad), encoding="utf-8")
+    section = _objective_section(run, livelihood_mad, lang, reference.names)
+    report.write_text(text + section, encoding="utf-8")
     plot = plot_allocation(alloc, run.candidates, output_path.with_name(output_path.name + ".png"))
     funded = int((out["status"] == "funded").sum())
     quality = "optimal" if alloc.optimal else f"within {alloc.gap:.2%} of the bound"
@@ -230,7 +251,8 @@ def allocate_file(
     return (
         f"{run.n_rows} rows: {funded} funded, {len(out) - funded} unfunded, "
         f"{len(run.rejects)} rejected; "
-        f"spend {alloc.spend_mad:,.2f} of {alloc.envelope_mad:,.2f} MAD; {run.money_left}; "
+        f"spend {alloc.spend_mad:,.2f} of {alloc.envelope_mad:,.2f} MAD; "
+        f"{_lower(run.money_left.sentence())}; "
         f"expected {what} {alloc.expected_successes:.2f} "
         f"(own top-1 within the same envelope: {alloc.baseline.expected_successes:.2f}, "
         f"gain {alloc.gain_over_baseline:+.2f}); {alloc.method_used} ({quality}); "
@@ -239,29 +261,34 @@ def allocate_file(
     )
 
 
-def _objective_section(run: CohortAllocation, livelihood_mad: float) -> str:
+def _lower(sentence: str) -> str:
+    """``Money left …`` as a clause of the summary line (no capital, no full stop)."""
+    return sentence[0].lower() + sentence[1:].rstrip(".")
+
+
+def _objective_section(
+    run: CohortAllocation,
+    livelihood_mad: float,
+    lang: str,
+    names: Mapping[str, Mapping[str, str]],
+) -> str:
     """What was maximised, the money left and why, and the head of the waiting list."""
-    lines = ["", "## Objective, money left and waiting list", ""]
-    if run.objective == "livelihood":
-        lines.append(
-            "Maximised: the expected number of **livelihoods** (business active at 12 months "
-            f"and earning at least {livelihood_mad:,.0f} MAD net a month)."
-        )
-    else:
-        lines.append("Maximised: the expected number of businesses active at 12 months.")
-    lines += ["", f"{run.money_left[0].upper()}{run.money_left[1:]}.", ""]
+    words = REPORT_TEXT
+    mad = format_number(livelihood_mad, lang, 0)
+    goal = "maximised_livelihood" if run.objective == LIVELIHOOD else "maximised_survival"
+    lines = ["", f"## {words['objective_title'][lang]}", "", words[goal][lang].format(mad=mad)]
+    lines += ["", run.money_left.sentence(lang), ""]
     waiting = run.waiting if run.waiting is not None else pd.DataFrame()
     if waiting.empty:
-        lines.append("Nobody with an eligible option is left unfunded.")
+        lines.append(words["nobody_waiting"][lang])
         return "\n".join(lines) + "\n"
-    lines.append(
-        f"{len(waiting)} people with an eligible option are left unfunded; their best "
-        "options, the most valuable first (full list in the `.waiting.csv` file):"
-    )
-    lines += ["", "| beneficiary | best option | cost (MAD) | value |", "|---|---|---|---|"]
+    lines += [words["waiting_intro"][lang].format(n=len(waiting)), "", words["waiting_head"][lang]]
+    lines.append("|---|---|---|---|")
     for row in waiting.head(20).itertuples(index=False):
+        option = str(row.project_type_id)
+        shown = names.get(option, {}).get(lang, option)
         lines.append(
-            f"| {row.beneficiary_id} | {row.project_type_id} | {row.cost_mad:,.0f} | "
-            f"{row.value:.3f} |"
+            f"| {row.beneficiary_id} | {shown} | {format_number(float(row.cost_mad), lang, 0)} | "
+            f"{float(row.value):.3f} |"
         )
     return "\n".join(lines) + "\n"

@@ -120,7 +120,13 @@ def plot_allocation(allocation: Allocation, candidates: pd.DataFrame, path: Path
     return path
 
 
-def render_markdown(allocation: Allocation, summaries: dict[str, pd.DataFrame]) -> str:
+def render_markdown(
+    allocation: Allocation,
+    summaries: dict[str, pd.DataFrame],
+    *,
+    objective: str = "survival",
+    livelihood_mad: float = 3000.0,
+) -> str:
     """A short Markdown report of an allocation.
 
     Parameters
@@ -129,6 +135,10 @@ def render_markdown(allocation: Allocation, summaries: dict[str, pd.DataFrame]) 
         The result of ``matcher.allocation.problem.allocate``.
     summaries : dict of str to pandas.DataFrame
         The output of ``summarise``.
+    objective : {"survival", "livelihood"}
+        What the allocation maximised: the headline names it.
+    livelihood_mad : float
+        The income a livelihood reaches (for the headline).
 
     Returns
     -------
@@ -141,8 +151,7 @@ def render_markdown(allocation: Allocation, summaries: dict[str, pd.DataFrame]) 
     lines = [
         "# Budget allocation",
         "",
-        f"- Expected active businesses at 12 months: **{a.expected_successes:.2f}** "
-        f"(upper bound {a.upper_bound:.2f})",
+        "- " + _expected_line(a, "en", objective, livelihood_mad),
         f"- Funded: {a.n_funded} of {n} people",
         f"- Spend: {a.spend_mad:,.2f} MAD of an envelope of {a.envelope_mad:,.2f} MAD "
         f"({_share(a.spend_mad, a.envelope_mad)})",
@@ -171,6 +180,9 @@ def render_markdown_in(
     summaries: dict[str, pd.DataFrame],
     lang: str,
     names: Mapping[str, Mapping[str, str]],
+    *,
+    objective: str = "survival",
+    livelihood_mad: float = 3000.0,
 ) -> str:
     """The allocation report in ``lang`` (fr, ar, en) with names instead of codes.
 
@@ -193,7 +205,7 @@ def render_markdown_in(
     lines = [
         f"# {say('title')}",
         "",
-        "- " + say("expected", value=num(a.expected_successes), bound=num(a.upper_bound)),
+        "- " + _expected_line(a, lang, objective, livelihood_mad),
         "- " + say("funded", funded=str(a.n_funded), people=str(len(a.assignments))),
         "- " + say("spend", spend=num(a.spend_mad), envelope=num(a.envelope_mad), share=share),
         "- "
@@ -212,6 +224,17 @@ def render_markdown_in(
                 shown[col] = [num(float(v)) for v in shown[col]]
         lines += ["", f"## {say('by_' + name)}", "", _table(shown)]
     return "\n".join(lines) + "\n"
+
+
+def _expected_line(a: Allocation, lang: str, objective: str, livelihood_mad: float) -> str:
+    """The headline: expected livelihoods or expected active businesses, as maximised."""
+    key = "expected_livelihoods" if objective == "livelihood" else "expected"
+    decimals = 2
+    return REPORT_TEXT[key][lang].format(
+        value=format_number(a.expected_successes, lang, decimals),
+        bound=format_number(a.upper_bound, lang, decimals),
+        mad=format_number(livelihood_mad, lang, 0),
+    )
 
 
 def _share(part: float, whole: float) -> str:

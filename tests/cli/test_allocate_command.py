@@ -314,3 +314,45 @@ def test_min_per_region_funds_someone_in_every_region_with_an_option(
     tight = allocate(trained_registry_path, operation, output, "1000", "--min-per-region", "1")
     assert tight.exit_code == 2
     assert "cannot be met within the envelope" in tight.output
+
+
+def test_the_report_names_what_was_maximised_in_the_language_asked(
+    tmp_path: Path, trained_registry_path: Path, operation: Path
+) -> None:
+    """With --labels fr the whole report is French, names not codes, and its headline counts
+    livelihoods when livelihoods were maximised (never 'active businesses')."""
+    output = tmp_path / "allocation.csv"
+    result = CliRunner().invoke(
+        app,
+        [
+            "allocate",
+            "--input",
+            str(operation),
+            "--envelope",
+            "200000",
+            "--output",
+            str(output),
+            "--registry",
+            str(trained_registry_path),
+            "--labels",
+            "fr",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = output.with_name(output.name + ".report.md").read_text(encoding="utf-8")
+    assert "Moyens de vivre attendus (activité à 12 mois et au moins 3\u202f000 MAD" in report
+    assert "Activités attendues encore actives" not in report
+    assert "## Objectif, argent restant et liste d'attente" in report
+    assert "Maximisé : le nombre attendu de **moyens de vivre**" in report
+    assert "Argent restant " in report
+    assert "Money left" not in report
+    waiting = read_csv(output.with_name(output.name + ".waiting.csv"))
+    first = waiting["project_type_id"].iloc[0]
+    names = read_csv(Path("data_samples/reference/project_types.csv")).set_index("project_type_id")
+    assert f"| {names.loc[first, 'name_fr']} |" in report
+    english = tmp_path / "english.csv"
+    plain = allocate(trained_registry_path, operation, english, "200000")
+    assert plain.exit_code == 0, plain.output
+    text = english.with_name(english.name + ".report.md").read_text(encoding="utf-8")
+    assert "Expected livelihoods (active at 12 months and earning at least 3,000 MAD" in text
+    assert "Expected active businesses" not in text
