@@ -54,7 +54,10 @@ def served(
     keys = {}
     with session_scope(make_session_factory(engine)) as session:
         for role in Role:
-            keys[role.value], _ = create_key(session=session, role=role, label=f"st-{role}")
+            centre = "car_casablanca" if role is Role.COUNSELLOR else None
+            keys[role.value], _ = create_key(
+                session=session, role=role, label=f"st-{role}", centre_id=centre
+            )
     engine.dispose()
     port = _free_port()
     env = {
