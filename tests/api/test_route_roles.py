@@ -38,8 +38,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/v1/cases/{beneficiary_id}"): "centre",
     ("GET", "/v1/follow-ups"): "centre",
     ("GET", "/v1/models"): "analyst",
-    ("GET", "/v1/models/{version}"): "analyst",
-    ("POST", "/v1/models/{version}/activate"): "analyst",
+    ("GET", "/v1/models/{version:model_version}"): "analyst",
+    ("POST", "/v1/models/{version:model_version}/activate"): "analyst",
     ("POST", "/v1/models/rollback"): "analyst",
     ("POST", "/v1/cohorts/score"): "analyst",
     ("GET", "/v1/cohorts/jobs/{job_id}"): "analyst",
@@ -54,7 +54,7 @@ PATH_VALUES = {
     "{diagnosis_id}": "0" * 32,
     "{beneficiary_id}": "B-0001",
     "{job_id}": "0" * 32,
-    "{version}": "20260101T000000Z-abcdef",
+    "{version:model_version}": "20260101T000000Z-abcdef",
 }
 FRAMEWORK_PATHS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 """FastAPI's own documentation routes: public by design, not the app's."""
